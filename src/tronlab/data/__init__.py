@@ -1,0 +1,1 @@
+"""Market data: bar schema, bar store, CSV import, calendars, resampling, synthetic market."""
