@@ -30,7 +30,8 @@ def masked_dict(settings: Settings) -> dict[str, Any]:
         k: (MASK if isinstance(v, SecretStr) else None)
         for k, v in ((k, getattr(settings.secrets, k)) for k in data["secrets"])
     }
-    return _jsonable(data)
+    out: dict[str, Any] = _jsonable(data)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
