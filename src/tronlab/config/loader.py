@@ -111,9 +111,7 @@ def load_settings(
                 errors.append(ConfigIssue(forbidden, f"not allowed in the config file: {why}"))
                 file_data.pop(forbidden)
         per_env = file_data.pop("environments", None) or {}
-        if not isinstance(per_env, dict) or not all(
-            isinstance(v, dict) for v in per_env.values()
-        ):
+        if not isinstance(per_env, dict) or not all(isinstance(v, dict) for v in per_env.values()):
             errors.append(ConfigIssue("environments", "must map dev|staging|prod to sections"))
             per_env = {}
         for name in per_env:
@@ -154,7 +152,9 @@ def load_settings(
     return LoadedSettings(settings, warnings, cfg_path, secrets_path, sources)
 
 
-def _config_path(explicit: Path | str | None, environ: Mapping[str, str], home: Path) -> Path | None:
+def _config_path(
+    explicit: Path | str | None, environ: Mapping[str, str], home: Path
+) -> Path | None:
     if explicit is not None:
         return Path(explicit).expanduser()
     if raw := environ.get(f"{ENV_PREFIX}CONFIG"):
@@ -294,7 +294,5 @@ def _semantic_checks(
         mode = secrets_path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             warnings.append(
-                ConfigIssue(
-                    "secrets_file", f"{secrets_path} is readable by others; chmod 600 it"
-                )
+                ConfigIssue("secrets_file", f"{secrets_path} is readable by others; chmod 600 it")
             )

@@ -68,7 +68,9 @@ class LoggingConfig(_Frozen):
     format: Literal["auto", "console", "json"] = Field(
         default="auto", description="auto: console in dev, JSON lines in staging/prod."
     )
-    to_file: bool = Field(default=True, description="Also write JSON lines to <logs>/tronlab.jsonl.")
+    to_file: bool = Field(
+        default=True, description="Also write JSON lines to <logs>/tronlab.jsonl."
+    )
 
 
 class SecretsConfig(_Frozen):

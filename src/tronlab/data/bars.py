@@ -41,7 +41,8 @@ class Timeframe:
         m = _TF_RE.match(text.strip().lower())
         if not m or int(m.group(1)) <= 0:
             raise ValueError(
-                f"invalid timeframe {text!r}: expected a number and a unit m|h|d, e.g. 1m, 15m, 1h, 1d"
+                f"invalid timeframe {text!r}: expected a number and a unit m|h|d, "
+                "e.g. 1m, 15m, 1h, 1d"
             )
         return cls(int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
 

@@ -46,8 +46,13 @@ def configure_logging(
     run_id: str | None = None,
     stream: TextIO | None = None,
     to_file: bool | None = None,
+    console_level: str | None = None,
 ) -> str:
-    """Configure structlog + stdlib logging for this process; return the bound run id."""
+    """Configure structlog + stdlib logging for this process; return the bound run id.
+
+    ``console_level`` raises the threshold of the console handler only (the CLI keeps INFO
+    lines out of the user's terminal but in the JSON log file).
+    """
     fmt = settings.logging.format
     if fmt == "auto":
         fmt = "console" if settings.env is Environment.DEV else "json"
@@ -63,6 +68,8 @@ def configure_logging(
             handler.close()
     console = logging.StreamHandler(stream or sys.stderr)
     console.setFormatter(_formatter(console_renderer, fmt == "json"))
+    if console_level is not None:
+        console.setLevel(console_level)
     handlers: list[logging.Handler] = [console]
     if settings.logging.to_file if to_file is None else to_file:
         log_dir: Path = settings.logs_dir

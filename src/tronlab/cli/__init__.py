@@ -1,0 +1,1 @@
+"""The ``tronlab`` command line (Typer)."""

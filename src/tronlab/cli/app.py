@@ -1,0 +1,58 @@
+"""Entry point: ``tronlab [--home DIR] [--config FILE] COMMAND ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tronlab import __version__
+from tronlab.cli import config_cmd, data_cmd, db_cmd, demo_cmd
+from tronlab.cli.common import AppState
+
+app = typer.Typer(
+    name="tronlab",
+    help="Self-hosted AI trading platform: market data, backtests, paper and live trading.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(data_cmd.app, name="data")
+app.add_typer(db_cmd.app, name="db")
+app.command("demo")(demo_cmd.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tronlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", envvar="TRONLAB_HOME", help="Home directory (database, bars, reports, logs)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="TRONLAB_CONFIG", help="YAML config file."),
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """tronlab: research, backtest, paper and live trading with one engine."""
+    ctx.obj = AppState(home=home, config=config, log_level=log_level)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the tronlab schema (run them with :mod:`tronlab.storage.migrate`)."""
