@@ -167,18 +167,20 @@ def _print_import(report: ImportReport, seconds: float) -> None:
         )
     console.print(table)
     for f in report.files:
-        shown = f.issues[:10]
-        for issue in shown:
+        name = Path(f.path).name
+        runs = _issue_runs(f.issues)
+        for first, last, count in runs[:12]:
+            colour = "red" if str(first.severity) == "error" else "yellow"
+            where = f"{first.line}" if count == 1 else f"{first.line}–{last.line}"
+            times = "" if count == 1 else f" ×{count} (first: {first.message})"
+            text = first.message if count == 1 else ""
             console.print(
-                f"  {Path(f.path).name}:{issue.line} [bold]{issue.code}[/] {issue.message}",
+                f"  {name}:{where} [{colour}]{first.code}[/]{times} {text}".rstrip(),
                 highlight=False,
             )
-        if len(f.issues) > len(shown):
-            console.print(
-                f"  … and {len(f.issues) - len(shown)} more in {Path(f.path).name} "
-                "(use --json for all)",
-                highlight=False,
-            )
+        if len(runs) > 12:
+            hidden = sum(c for _, _, c in runs[12:])
+            console.print(f"  … and {hidden} more in {name} (use --json)", highlight=False)
         if f.quarantine_file:
             console.print(f"  bad rows written to {f.quarantine_file}", highlight=False)
     verdict = "[green]done[/]" if report.ok else "[red]some files were rejected[/]"
@@ -192,6 +194,19 @@ def _print_import(report: ImportReport, seconds: float) -> None:
             "keeps the bad ones in a side file",
             highlight=False,
         )
+
+
+def _issue_runs(issues: list[Any]) -> list[tuple[Any, Any, int]]:
+    """Collapse consecutive lines with the same code into (first, last, count) runs."""
+    runs: list[tuple[Any, Any, int]] = []
+    for issue in issues:
+        if runs:
+            first, last, count = runs[-1]
+            if issue.code == first.code and issue.line == last.line + 1:
+                runs[-1] = (first, issue, count + 1)
+                continue
+        runs.append((issue, issue, 1))
+    return runs
 
 
 # ---------------------------------------------------------------------------------- list/show
@@ -228,9 +243,8 @@ def _coverage_table(cov: pd.DataFrame, title: str = "bar store coverage") -> Tab
     row: Any
     for row in cov.itertuples(index=False):
         tz = _tz(row.calendar)
-        fmt = "%Y-%m-%d" if row.timeframe.endswith("d") else "%Y-%m-%d %H:%M"
-        first = "—" if pd.isna(row.first) else row.first.tz_convert(tz).strftime(fmt)
-        last = "—" if pd.isna(row.last) else row.last.tz_convert(tz).strftime(fmt)
+        first = _local(row.first, tz, row.timeframe)
+        last = _local(row.last, tz, row.timeframe)
         table.add_row(
             row.symbol,
             row.timeframe,
@@ -241,6 +255,14 @@ def _coverage_table(cov: pd.DataFrame, title: str = "bar store coverage") -> Tab
             f"{row.rows:,}",
         )
     return table
+
+
+def _local(value: Any, tz: Any, timeframe: str) -> str:
+    """A UTC timestamp as exchange-local text (a date for daily bars)."""
+    if value is None or pd.isna(value):
+        return "—"
+    fmt = "%Y-%m-%d" if timeframe.endswith("d") else "%Y-%m-%d %H:%M"
+    return str(pd.Timestamp(value).tz_convert(tz).strftime(fmt))
 
 
 def _tz(calendar: str | None) -> Any:
@@ -287,7 +309,8 @@ def show(
         return
     console.print(
         f"[bold]{info.symbol}[/] {info.timeframe} · calendar {info.calendar or '—'} · "
-        f"{info.rows:,} bars · {_ts(info.first)} → {_ts(info.last)}",
+        f"{info.rows:,} bars · {_local(info.first, tz, info.timeframe)} → "
+        f"{_local(info.last, tz, info.timeframe)}",
         highlight=False,
     )
     if info.sources:
@@ -298,7 +321,9 @@ def show(
     row: Any
     for row in local.itertuples(index=False):
         table.add_row(
-            row.timestamp.strftime("%Y-%m-%d %H:%M %Z"),
+            row.timestamp.strftime(
+                "%Y-%m-%d" if info.timeframe.endswith("d") else "%Y-%m-%d %H:%M %Z"
+            ),
             f"{row.open:,.2f}",
             f"{row.high:,.2f}",
             f"{row.low:,.2f}",
@@ -468,12 +493,6 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"not a date (YYYY-MM-DD): {text!r}", code=2)
-
-
-def _ts(value: Any) -> str:
-    return (
-        "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-    )
 
 
 def _iso(value: Any) -> str | None:
