@@ -25,6 +25,7 @@ __all__ = [
     "Severity",
     "daily_misaligned",
     "duplicate_and_order",
+    "fmt_number",
     "intraday_misaligned",
     "ohlc_inconsistent",
     "outside_session",
@@ -142,20 +143,21 @@ def ohlc_inconsistent(
     for i in np.flatnonzero(mask):
         parts = []
         if low[i] > o[i]:
-            parts.append(f"low {_f(low[i])} > open {_f(o[i])}")
+            parts.append(f"low {fmt_number(low[i])} > open {fmt_number(o[i])}")
         if low[i] > c[i]:
-            parts.append(f"low {_f(low[i])} > close {_f(c[i])}")
+            parts.append(f"low {fmt_number(low[i])} > close {fmt_number(c[i])}")
         if h[i] < o[i]:
-            parts.append(f"high {_f(h[i])} < open {_f(o[i])}")
+            parts.append(f"high {fmt_number(h[i])} < open {fmt_number(o[i])}")
         if h[i] < c[i]:
-            parts.append(f"high {_f(h[i])} < close {_f(c[i])}")
+            parts.append(f"high {fmt_number(h[i])} < close {fmt_number(c[i])}")
         if inv[i]:
-            parts.append(f"low {_f(low[i])} > high {_f(h[i])}")
+            parts.append(f"low {fmt_number(low[i])} > high {fmt_number(h[i])}")
         messages.append("; ".join(parts))
     return mask, messages
 
 
-def _f(x: float) -> str:
+def fmt_number(x: float) -> str:
+    """A float as it reads in issue messages (``repr``: exact, no rounding)."""
     return repr(float(x))
 
 
