@@ -15,6 +15,7 @@ from rich.table import Table
 from tronlab.cli.common import console, fail, print_json, state
 from tronlab.config import Settings
 from tronlab.data.calendars import TradingCalendar, get_calendar
+from tronlab.data.charts import ChartDataService, CsvDirectorySource, NoDataError
 from tronlab.data.gaps import find_gaps
 from tronlab.data.importing import ImportReport, import_csv_files
 from tronlab.data.resample import resample as resample_bars
@@ -284,12 +285,21 @@ def show(
     ] = 10,
     json_out: JsonOpt = False,
 ) -> None:
-    """Show a series' metadata and its last bars in the exchange's time zone."""
-    store = _store(state(ctx).settings)
+    """Show a series' metadata and its last bars in the exchange's time zone.
+
+    A series missing from the store is looked up in the configured ``data.csv_dirs`` through
+    the chart-data service; what it finds is validated and cached into the store.
+    """
+    settings = state(ctx).settings
+    store = _store(settings)
+    served_by = "store"
     try:
         info = store.info(symbol, timeframe)
     except SeriesNotFound as exc:
-        fail(str(exc))
+        if not settings.data.csv_dirs:
+            fail(str(exc))
+        served_by = _fetch_into_store(settings, store, symbol, timeframe)
+        info = store.info(symbol, timeframe)
     bars = _series(store, symbol, timeframe, start, end).tail(tail)
     tz = _tz(info.calendar)
     local = bars.assign(timestamp=bars["timestamp"].dt.tz_convert(tz))
@@ -303,6 +313,7 @@ def show(
                 "first": _iso(info.first),
                 "last": _iso(info.last),
                 "sources": list(info.sources),
+                "served_by": served_by,
                 "bars": _records(local),
             }
         )
@@ -315,6 +326,8 @@ def show(
     )
     if info.sources:
         console.print(f"sources: {', '.join(info.sources)}", highlight=False)
+    if served_by != "store":
+        console.print(f"served by {served_by} and cached into the store", highlight=False)
     table = Table()
     for col in ("timestamp", "open", "high", "low", "close", "volume"):
         table.add_column(col, justify="left" if col == "timestamp" else "right")
@@ -331,6 +344,20 @@ def show(
             f"{row.volume:,.0f}",
         )
     console.print(table)
+
+
+def _fetch_into_store(settings: Settings, store: BarStore, symbol: str, timeframe: str) -> str:
+    """Fetch a whole series through the chart-data service (CSV directories), caching it."""
+    sources = [
+        CsvDirectorySource(settings.resolve(d), name=f"csv:{settings.resolve(d)}")
+        for d in settings.data.csv_dirs
+    ]
+    service = ChartDataService(sources, cache=store, cache_name="store")
+    try:
+        chart = service.get_bars(symbol, timeframe)
+    except NoDataError as exc:
+        fail(str(exc))
+    return chart.source
 
 
 # ---------------------------------------------------------------------------------- gaps

@@ -136,6 +136,10 @@ def load_settings(
     data = _deep_merge(data, env_data)
     data["home"] = home_path
     data["env"] = env
+    if home is not None or f"{ENV_PREFIX}HOME" in environ:
+        sources["home"] = "--home / TRONLAB_HOME"
+    if f"{ENV_PREFIX}ENV" in environ:
+        sources["env"] = "TRONLAB_ENV"
 
     settings: Settings | None = None
     try:

@@ -212,6 +212,7 @@ class CsvDirectorySource:
         self.directory = Path(directory)
         self.allow_issues = allow_issues
         self.tz = tz
+        self.last_calendar: str | None = None
         self.calendar = calendar
         self.session = session
         self.name = name
@@ -232,6 +233,7 @@ class CsvDirectorySource:
             return None
         frames: list[pd.DataFrame] = []
         refused: list[str] = []
+        calendars: set[str | None] = set()
         for path in paths:
             try:
                 parsed = self._parse(path, timeframe)
@@ -247,12 +249,15 @@ class CsvDirectorySource:
                 continue
             if len(parsed.bars):
                 frames.append(parsed.bars)
+                calendars.add(parsed.calendar)
         if refused:
             raise SourceRefused(
                 " | ".join(refused) + " (set allow_issues=True to use the valid rows)"
             )
         if not frames:
             return None
+        # The calendar the files were validated against, so a cached copy keeps it.
+        self.last_calendar = calendars.pop() if len(calendars) == 1 else None
         merged = pd.concat([normalize_bars(f) for f in frames], ignore_index=True)
         merged = merged.drop_duplicates("timestamp", keep="last").sort_values("timestamp")
         return merged.reset_index(drop=True)
@@ -452,7 +457,8 @@ class ChartDataService:
         stored = False
         if self.cache is not None and not isinstance(source, StoreSource):
             try:
-                self.cache.write(symbol, tf, bars, calendar=self.calendar, source=name)
+                calendar = self.calendar or getattr(source, "last_calendar", None)
+                self.cache.write(symbol, tf, bars, calendar=calendar, source=name)
                 stored = True
             except Exception as exc:  # the chart is still good; say why the cache is not
                 attempts.append(Attempt(self._cache_name, f"error: cache write failed: {exc}"))

@@ -103,3 +103,18 @@ def test_gaps_reports_missing_minutes(home: Path, tmp_path: Path) -> None:
     assert partial["date"] == "2024-01-02"
     assert partial["present"] == 2
     assert partial["missing"][0] == ["2024-01-02T03:46:00+00:00", "2024-01-02T03:47:00+00:00"]
+
+
+def test_show_falls_back_to_configured_csv_dirs_and_caches(home: Path, tmp_path: Path) -> None:
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    (csv_dir / "FROMCSV_1m_2024-01-02_2024-01-02.csv").write_text(GOOD)
+    env = {"TRONLAB_DATA__CSV_DIRS": f'["{csv_dir}"]'}
+    first = runner.invoke(app, ["--home", str(home), "data", "show", "FROMCSV", "--json"], env=env)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["served_by"] == "csv:" + str(csv_dir)
+    assert data["calendar"] == "NSE"
+    assert data["rows"] == 3
+    second = runner.invoke(app, ["--home", str(home), "data", "show", "FROMCSV", "--json"], env=env)
+    assert json.loads(second.stdout)["served_by"] == "store"

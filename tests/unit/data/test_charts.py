@@ -236,6 +236,16 @@ def test_csv_directory_source_serves_and_caches(tmp_path: Path, market: Syntheti
     assert csv.files("SYNTH_NIFTY", Timeframe.parse("5m")) == []
 
 
+def test_cached_csv_series_keeps_the_calendar_it_was_validated_on(
+    tmp_path: Path, market: SyntheticMarket
+) -> None:
+    market.write_csv(tmp_path / "csv")
+    cache = BarStore(tmp_path / "cache")
+    service = ChartDataService([CsvDirectorySource(tmp_path / "csv")], cache)  # no calendar given
+    service.get_bars("SYNTH_NIFTY", "1m")
+    assert cache.info("SYNTH_NIFTY", "1m").calendar == "NSE"  # inferred from +05:30
+
+
 def test_csv_file_outside_the_range_is_not_read(tmp_path: Path, market: SyntheticMarket) -> None:
     paths = market.write_csv(tmp_path)
     path = next(p for p in paths if p.name.startswith(f"{SYMBOL}_"))
