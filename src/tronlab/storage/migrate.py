@@ -2,8 +2,8 @@
 
 Examples
 --------
->>> upgrade("sqlite:////tmp/tronlab.db")  # doctest: +SKIP
->>> current("sqlite:////tmp/tronlab.db")  # doctest: +SKIP
+>>> upgrade("sqlite:///tronlab.db")  # doctest: +SKIP
+>>> current("sqlite:///tronlab.db")  # doctest: +SKIP
 '0001'
 """
 
