@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tronlab import __version__
-from tronlab.cli import config_cmd, data_cmd, db_cmd, demo_cmd
+from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd
 from tronlab.cli.common import AppState
 
 app = typer.Typer(
@@ -21,7 +21,10 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(backtest_cmd.runs_app, name="runs")
 app.command("demo")(demo_cmd.demo)
+app.command("backtest")(backtest_cmd.backtest)
+app.command("strategies")(backtest_cmd.strategies)
 
 
 def _version(value: bool) -> None:

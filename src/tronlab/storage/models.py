@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -117,6 +118,19 @@ class RunRow(Base):
         CheckConstraint(_in("kind", RUN_KINDS), name="kind_valid"),
         CheckConstraint(_in("status", RUN_STATUSES), name="status_valid"),
     )
+
+
+class RunArtifactRow(Base):
+    """A named result document of a run (equity curve, trades): gzip-compressed JSON."""
+
+    __tablename__ = "run_artifacts"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 class OrderRow(Base):

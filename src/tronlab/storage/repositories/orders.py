@@ -218,6 +218,44 @@ class OrderRepository:
         self.session.flush()
         self.session.expire(row, ["events", "fills"])
 
+    def add_new(self, orders: Iterable[Order], *, run_id: str | None = None) -> int:
+        """Insert orders that are not stored yet, with all their events and fills, in bulk.
+
+        The fast path for saving a finished backtest (one round trip per table instead of
+        several per order). Raises ``sqlalchemy.exc.IntegrityError`` when an id is taken.
+        """
+        orders = builtins.list(orders)
+        instruments = InstrumentRepository(self.session, self._clock)
+        for inst in {o.instrument_id: o.instrument for o in orders}.values():
+            instruments.ensure(inst)
+        self.session.add_all(
+            OrderRow(
+                client_order_id=str(order.client_order_id),
+                run_id=run_id,
+                instrument_id=str(order.instrument_id),
+                instrument_spec=instrument_spec(order.instrument),
+                side=order.side.value,
+                order_type=order.order_type.value,
+                product=None if order.product is None else order.product.value,
+                strategy_id=order.strategy_id,
+                signal_id=order.request.signal_id,
+                rationale=order.rationale,
+                confidence=order.confidence,
+                reduce_only=order.request.reduce_only,
+                created_at=order.created_at,
+                **_order_state(order),
+            )
+            for order in orders
+        )
+        self.session.flush()
+        self.session.add_all(
+            _fill_row(e.fill) for o in orders for e in o.events if e.fill is not None
+        )
+        self.session.flush()
+        self.session.add_all(_event_row(e) for o in orders for e in o.events)
+        self.session.flush()
+        return len(orders)
+
     def get(self, client_order_id: ClientOrderId | str) -> Order | None:
         """The stored order, rebuilt with identical state, or ``None``."""
         stmt = self._select().where(OrderRow.client_order_id == str(client_order_id))

@@ -1,0 +1,1 @@
+"""Broker and data adapters, one package each (interfaces.md section 7)."""

@@ -1,0 +1,56 @@
+"""Injected time. Nothing in the engine, risk or strategy code calls ``datetime.now()``.
+
+A backtest advances a :class:`SimulatedClock` to each event's time; a paper or live session
+uses :class:`RealClock` (paced replay uses a simulated clock advanced by the pacer).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+import pandas as pd
+
+
+class Clock(Protocol):
+    """Source of "now" for everything downstream of the feed."""
+
+    def now(self) -> datetime: ...
+
+    def now_ns(self) -> int: ...
+
+
+class SimulatedClock:
+    """A clock that only moves when the event loop sets it (never backwards)."""
+
+    __slots__ = ("_ns",)
+
+    def __init__(self, start_ns: int = 0) -> None:
+        self._ns = int(start_ns)
+
+    def set_ns(self, ns: int) -> None:
+        if ns < self._ns:
+            raise ValueError(
+                f"the simulated clock cannot go back from {self.now()} to {_to_dt(ns)}"
+            )
+        self._ns = ns
+
+    def now_ns(self) -> int:
+        return self._ns
+
+    def now(self) -> datetime:
+        return _to_dt(self._ns)
+
+
+class RealClock:
+    """Wall-clock time in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def now_ns(self) -> int:
+        return pd.Timestamp(self.now()).value
+
+
+def _to_dt(ns: int) -> datetime:
+    return pd.Timestamp(ns, tz="UTC").to_pydatetime()

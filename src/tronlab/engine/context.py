@@ -1,0 +1,202 @@
+"""The strategy's view of the engine: :class:`EngineContext` implements
+:class:`tronlab.strategy.Context` on top of an :class:`~tronlab.engine.loop.Engine`.
+
+Order calls build an :class:`~tronlab.strategy.intents.OrderIntent` and hand it to the engine,
+which sends it through the risk governor and the order manager to the broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tronlab.model import Order, OrderType, Portfolio, Position, Product, Side, TimeInForce
+from tronlab.strategy.bars import History
+from tronlab.strategy.intents import IntentError, OrderIntent
+
+if TYPE_CHECKING:
+    from tronlab.engine.loop import Engine
+
+
+def _dec(value: int | float | Decimal | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise IntentError(f"{name} must be a number, got {type(value).__name__}")
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
+class EngineContext:
+    """What a strategy sees and can do; the same object in backtest, paper and live."""
+
+    __slots__ = ("_engine", "strategy_id")
+
+    def __init__(self, engine: Engine, strategy_id: str) -> None:
+        self._engine = engine
+        self.strategy_id = strategy_id
+
+    # ------------------------------------------------------------------ state
+    @property
+    def symbols(self) -> Sequence[str]:
+        return self._engine.symbols
+
+    @property
+    def now_ns(self) -> int:
+        return self._engine.clock.now_ns()
+
+    @property
+    def now(self) -> Any:
+        return self._engine.clock.now()
+
+    @property
+    def portfolio(self) -> Portfolio:
+        self._engine.mark_portfolio()
+        return self._engine.portfolio
+
+    def position(self, symbol: str) -> Position:
+        inst = self._engine.instrument(symbol)
+        return self._engine.portfolio.position(inst.id)
+
+    def quantity(self, symbol: str) -> Decimal:
+        return self._engine.position_qty(symbol)
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self._engine.exchange.working_orders(None if symbol is None else symbol.upper())
+
+    def history(self, symbol: str, timeframe: str | None = None) -> History:
+        return self._engine.history(symbol, timeframe)
+
+    def last_price(self, symbol: str) -> float | None:
+        return self._engine.last_prices.get(symbol.upper())
+
+    def indicator(
+        self, symbol: str, indicator: Any, *, timeframe: str | None = None, inputs: str = "close"
+    ) -> Any:
+        """Register a streaming indicator on a bar series; it is updated with every closed bar
+        of that series before ``on_bar`` runs, and returned for convenience."""
+        return self._engine.register_indicator(symbol, indicator, timeframe)
+
+    # ------------------------------------------------------------------ orders
+    def buy(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        limit: float | Decimal | None = None,
+        stop: float | Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+        product: Product | None = None,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        return self._order(
+            Side.BUY, symbol, quantity, limit, stop, tif, product, rationale, confidence
+        )
+
+    def sell(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        limit: float | Decimal | None = None,
+        stop: float | Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+        product: Product | None = None,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        return self._order(
+            Side.SELL, symbol, quantity, limit, stop, tif, product, rationale, confidence
+        )
+
+    def target_position(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        """Trade the difference between ``quantity`` (signed) and the current position plus
+        what working orders will add; ``None`` when nothing needs to be done."""
+        target = _dec(quantity, "quantity") or Decimal(0)
+        sym = symbol.upper()
+        delta = target - self._engine.position_qty(sym) - self._engine.pending_qty(sym)
+        if delta == 0:
+            return None
+        side = Side.BUY if delta > 0 else Side.SELL
+        return self._order(
+            side, sym, abs(delta), None, None, TimeInForce.DAY, None, rationale, confidence
+        )
+
+    def close(
+        self, symbol: str, *, rationale: str = "", confidence: float | None = None
+    ) -> str | None:
+        """Flatten ``symbol`` with a market order (reduce-only); ``None`` when already flat."""
+        sym = symbol.upper()
+        qty = self._engine.position_qty(sym) + self._engine.pending_qty(sym)
+        if qty == 0:
+            return None
+        side = Side.SELL if qty > 0 else Side.BUY
+        return self._order(
+            side,
+            sym,
+            abs(qty),
+            None,
+            None,
+            TimeInForce.DAY,
+            None,
+            rationale,
+            confidence,
+            reduce_only=True,
+        )
+
+    def cancel(self, client_order_id: str) -> None:
+        self._engine.cancel(client_order_id)
+
+    def log(self, event: str, **fields: Any) -> None:
+        self._engine.log_strategy(self.strategy_id, event, fields)
+
+    def _order(
+        self,
+        side: Side,
+        symbol: str,
+        quantity: int | Decimal,
+        limit: float | Decimal | None,
+        stop: float | Decimal | None,
+        tif: TimeInForce,
+        product: Product | None,
+        rationale: str,
+        confidence: float | None,
+        *,
+        reduce_only: bool = False,
+    ) -> str | None:
+        qty = _dec(quantity, "quantity")
+        lim = _dec(limit, "limit")
+        stp = _dec(stop, "stop")
+        if lim is not None and stp is not None:
+            order_type = OrderType.STOP_LIMIT
+        elif lim is not None:
+            order_type = OrderType.LIMIT
+        elif stp is not None:
+            order_type = OrderType.STOP
+        else:
+            order_type = OrderType.MARKET
+        intent = OrderIntent(
+            symbol=symbol.upper(),
+            side=side,
+            quantity=qty if qty is not None else Decimal(0),
+            order_type=order_type,
+            limit_price=lim,
+            stop_price=stp,
+            tif=tif,
+            product=product,
+            rationale=rationale,
+            confidence=confidence,
+            strategy_id=self.strategy_id,
+            reduce_only=reduce_only,
+        )
+        return self._engine.submit_intent(intent)

@@ -1,0 +1,514 @@
+"""The event loop: one engine for backtest, paper and live.
+
+For every closed bar, in feed order (see :mod:`tronlab.engine.feed`):
+
+1. the simulated exchange matches the symbol's working orders against the bar (orders
+   decided on earlier bars fill here: at this bar's open by default);
+2. the bar's streaming indicators are updated;
+3. the strategy's ``on_bar`` runs; its order calls go intent -> risk governor -> order
+   manager -> broker and are answered at once (accepted or rejected, never filled);
+4. with ``market_fill="close"`` the market orders just placed fill at this bar's close;
+5. fills and order events are booked into the portfolio and journal, then handed to the
+   strategy's ``on_fill`` / ``on_order_event`` *after* the running hook returns (no
+   re-entrant callbacks).
+
+User code runs behind a wrapper: an exception becomes a :class:`StrategyErrorRecord` (logged,
+kept in the result) and the run goes on; after ``max_strategy_errors`` the strategy is
+switched off and the run finishes without it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from tronlab.adapters.paper.exchange import (
+    ExchangeEvent,
+    SessionGate,
+    SimulatedExchange,
+    standalone_reject,
+)
+from tronlab.engine.clock import SimulatedClock
+from tronlab.engine.context import EngineContext
+from tronlab.engine.feed import BarSeries, MergedFeed
+from tronlab.execution.costs import CostModel
+from tronlab.execution.fill_model import FillConfig
+from tronlab.execution.order_manager import MemoryJournal, OrderJournal, OrderManager
+from tronlab.model import (
+    Fill,
+    Instrument,
+    InvalidOrder,
+    MarginModel,
+    Order,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    Portfolio,
+    Product,
+    Side,
+    TronlabError,
+    ValidationError,
+)
+from tronlab.risk import PassThroughRisk, RiskGovernor, RiskView
+from tronlab.strategy.bars import Bar, History
+from tronlab.strategy.base import Strategy
+from tronlab.strategy.intents import OrderIntent
+
+log = structlog.get_logger("tronlab.engine")
+
+
+class AccountingError(TronlabError):
+    """Cash and positions do not reconcile with the fills: a bug, never a market condition."""
+
+    code = "ACCOUNTING"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Money and execution settings of a run."""
+
+    initial_cash: Decimal = Decimal("1000000")
+    currency: str = "INR"
+    fill: FillConfig = field(default_factory=FillConfig)
+    margin: MarginModel | None = None
+    product: Product | None = None
+    seed: int = 7
+    max_strategy_errors: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyErrorRecord:
+    """An exception raised by strategy code, turned into an event."""
+
+    ts: datetime
+    strategy_id: str
+    hook: str
+    error_type: str
+    message: str
+    traceback: str
+
+
+@dataclass(slots=True)
+class _SeriesState:
+    series: BarSeries
+    symbol: str
+    timeframe: str
+    is_exec: bool
+    start: list[int]
+    end: list[int]
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float]
+    session: list[int]
+    indicators: list[Any] = field(default_factory=list)
+    row: int = -1
+
+
+class Engine:
+    """Runs one strategy over a set of bar series against the simulated exchange."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        series: Sequence[BarSeries],
+        instruments: Mapping[str, Instrument],
+        fees: CostModel,
+        *,
+        config: EngineConfig | None = None,
+        risk: RiskGovernor | None = None,
+        sessions: SessionGate | None = None,
+        journal: OrderJournal | None = None,
+        clock: SimulatedClock | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.strategy = strategy
+        self.strategy_id = strategy.name or type(strategy).__name__.lower()
+        self.feed = MergedFeed(series)
+        self.clock = clock or SimulatedClock()
+        self.instruments = {s.upper(): i for s, i in instruments.items()}
+        self.portfolio = Portfolio(
+            self.config.currency, self.config.initial_cash, margin_model=self.config.margin
+        )
+        self.risk: RiskGovernor = risk or PassThroughRisk()
+        self.journal = journal or MemoryJournal()
+        self.orders = OrderManager(self.journal, seed=self.config.seed)
+        self.last_prices: dict[str, float] = {}
+        self.exchange = SimulatedExchange(
+            instruments=self.instruments,
+            portfolio=self.portfolio,
+            fees=fees,
+            config=self.config.fill,
+            sessions=sessions,
+            last_price=self.last_prices.get,
+        )
+        self.fills: list[Fill] = []
+        self.refusals: list[OrderEvent] = []
+        self.errors: list[StrategyErrorRecord] = []
+        self.strategy_logs: list[dict[str, Any]] = []
+        # (event index, symbol, signed quantity * multiplier, cash change) per fill
+        self.flows: list[tuple[int, str, float, float]] = []
+        self._on_progress = on_progress
+        self._callbacks: deque[tuple[str, Any]] = deque()
+        self._active = True
+        self._k = 0
+        self._current: _SeriesState | None = None
+        self._states = self._build_states(series)
+        self._by_key = {(s.symbol, s.timeframe): s for s in self._states}
+        self._primary = {s.symbol: s for s in self._states if s.is_exec}
+        self.symbols = sorted(self._primary)
+        missing = [s for s in self.symbols if s not in self.instruments]
+        if missing:
+            raise ValueError(f"no instrument definition for {', '.join(missing)}")
+        self.ctx = EngineContext(self, self.strategy_id)
+        self._finished = False
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _build_states(series: Sequence[BarSeries]) -> list[_SeriesState]:
+        shortest: dict[str, int] = {}
+        for s in series:
+            sec = s.timeframe.seconds
+            shortest[s.key.symbol] = min(shortest.get(s.key.symbol, sec), sec)
+        return [
+            _SeriesState(
+                series=s,
+                symbol=s.key.symbol,
+                timeframe=s.key.timeframe,
+                is_exec=s.timeframe.seconds == shortest[s.key.symbol],
+                start=s.start_ns.tolist(),
+                end=s.end_ns.tolist(),
+                open=s.open.tolist(),
+                high=s.high.tolist(),
+                low=s.low.tolist(),
+                close=s.close.tolist(),
+                volume=s.volume.tolist(),
+                session=s.session.tolist(),
+            )
+            for s in series
+        ]
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> None:
+        """Replay the whole feed, then stop the strategy and end the open orders."""
+        if self._finished:
+            raise RuntimeError("an engine runs once; build a new one for another run")
+        self.clock.set_ns(max(self.clock.now_ns(), self.feed.first_ns))
+        self._call("on_start")
+        self._drain()
+        states = self._states
+        exchange = self.exchange
+        working = exchange._working  # hot path: a dict lookup instead of a method call
+        clock = self.clock
+        strategy = self.strategy
+        ctx = self.ctx
+        at_close = self.config.fill.market_fill == "close"
+        progress = self._on_progress
+        last_prices = self.last_prices
+        for k, (sid, row) in enumerate(self.feed.events()):
+            st = states[sid]
+            end = st.end[row]
+            clock._ns = end
+            self._k = k
+            sym = st.symbol
+            o = st.open[row]
+            h = st.high[row]
+            lo = st.low[row]
+            c = st.close[row]
+            v = st.volume[row]
+            if st.is_exec:
+                if working.get(sym):
+                    session = st.session[row]
+                    events = exchange.mark_session(sym, session, clock.now())
+                    events += exchange.on_bar(sym, st.start[row], session, o, h, lo, c, v)
+                    if events:
+                        self._dispatch(events)
+                last_prices[sym] = c
+            st.row = row
+            bar = Bar(sym, st.timeframe, row, st.start[row], end, o, h, lo, c, v, st.session[row])
+            self._current = st
+            for ind in st.indicators:
+                ind.update(bar)
+            if self._active:
+                try:
+                    strategy.on_bar(ctx, bar)
+                except Exception as exc:
+                    self._strategy_error("on_bar", exc)
+            if at_close and st.is_exec and working.get(sym):
+                events = exchange.on_bar(
+                    sym,
+                    st.start[row],
+                    st.session[row],
+                    o,
+                    h,
+                    lo,
+                    c,
+                    v,
+                    at_close=True,
+                    now=clock.now(),
+                )
+                if events:
+                    self._dispatch(events)
+            if self._callbacks:
+                self._drain()
+            if progress is not None and k & 0x3FFF == 0:
+                progress(k)
+        self.finish()
+
+    def finish(self) -> None:
+        """Stop the strategy, end the working orders and check the accounts."""
+        if self._finished:
+            return
+        self._finished = True
+        self._call("on_stop")
+        self._drain()
+        self._dispatch(self.exchange.expire_all(self.clock.now()), notify=False)
+        self.mark_portfolio()
+        self.check_accounts()
+        if self._on_progress is not None:
+            self._on_progress(len(self.feed))
+
+    # ------------------------------------------------------------------ strategy hooks
+    def _call(self, hook: str, *args: Any) -> None:
+        if not self._active:
+            return
+        try:
+            getattr(self.strategy, hook)(self.ctx, *args)
+        except Exception as exc:
+            self._strategy_error(hook, exc)
+
+    def _drain(self) -> None:
+        callbacks = self._callbacks
+        while callbacks:
+            hook, arg = callbacks.popleft()
+            self._call(hook, arg)
+
+    def _strategy_error(self, hook: str, exc: Exception) -> None:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+        record = StrategyErrorRecord(
+            ts=self.clock.now(),
+            strategy_id=self.strategy_id,
+            hook=hook,
+            error_type=type(exc).__name__,
+            message=str(exc),
+            traceback=tb,
+        )
+        self.errors.append(record)
+        log.warning(
+            "strategy_error",
+            strategy=self.strategy_id,
+            hook=hook,
+            error=f"{record.error_type}: {record.message}",
+            at=record.ts.isoformat(),
+        )
+        if len(self.errors) >= self.config.max_strategy_errors and self._active:
+            self._active = False
+            log.error(
+                "strategy_disabled",
+                strategy=self.strategy_id,
+                errors=len(self.errors),
+                reason="too many strategy errors; the run finishes without the strategy",
+            )
+
+    def log_strategy(self, strategy_id: str, event: str, fields: Mapping[str, Any]) -> None:
+        entry = {"ts": self.clock.now().isoformat(), "strategy": strategy_id, "event": event}
+        entry.update(fields)
+        self.strategy_logs.append(entry)
+        log.info(event, strategy=strategy_id, **fields)
+
+    # ------------------------------------------------------------------ orders
+    def submit_intent(self, intent: OrderIntent) -> str | None:
+        """intent -> risk governor -> order manager -> exchange; returns the client order id."""
+        now = self.clock.now()
+        coid = self.orders.next_id(intent.strategy_id, now)
+        inst = self.instruments.get(intent.symbol)
+        if inst is None:
+            self._refuse(coid, now, "UNKNOWN_INSTRUMENT", f"{intent.symbol} is not in this run")
+            return str(coid)
+        self.mark_portfolio()
+        decision = self.risk.check(
+            intent, RiskView(now=now, portfolio=self.portfolio, last_prices=dict(self.last_prices))
+        )
+        if not decision.allowed:
+            code = decision.reason_code if decision.reason_code != "OK" else "ZERO_QUANTITY"
+            self._refuse(coid, now, f"RISK_{code}", decision.message or "denied by risk")
+            return str(coid)
+        try:
+            request = OrderRequest(
+                client_order_id=coid,
+                instrument=inst,
+                side=intent.side,
+                quantity=decision.quantity,
+                order_type=intent.order_type,
+                created_at=now,
+                limit_price=intent.limit_price,
+                stop_price=intent.stop_price,
+                tif=intent.tif,
+                product=intent.product or self.config.product,
+                strategy_id=intent.strategy_id,
+                rationale=intent.rationale,
+                confidence=intent.confidence,
+                reduce_only=intent.reduce_only,
+            )
+        except InvalidOrder as exc:
+            self._refuse(coid, now, str(exc.subcode or exc.code), exc.message)
+            return str(coid)
+        except ValidationError as exc:
+            self._refuse(coid, now, exc.code, exc.message)
+            return str(coid)
+        order, created = self.orders.add(Order(request))
+        if not created:  # an idempotent resubmit: never a second order
+            return str(coid)
+        current = self._current
+        queue = current is not None and not current.series.timeframe.is_intraday
+        self._dispatch(
+            self.exchange.submit(order, now, self.clock.now_ns(), after_hours_queue=queue)
+        )
+        return str(coid)
+
+    def cancel(self, client_order_id: str) -> None:
+        self._dispatch(self.exchange.cancel(client_order_id, self.clock.now()))
+
+    def _refuse(self, coid: Any, now: datetime, reason: str, message: str) -> None:
+        event = standalone_reject(coid, now, reason, message)
+        self.refusals.append(event)
+        self.orders.record(None, event)
+        self._callbacks.append(("on_order_event", event))
+
+    def _dispatch(self, events: list[ExchangeEvent], *, notify: bool = True) -> None:
+        portfolio = self.portfolio
+        for ev in events:
+            order = ev.order
+            event = ev.event
+            self.orders.record(order, event)
+            fill = event.fill
+            if fill is not None:
+                inst = self.instruments[fill.instrument_id.symbol]
+                portfolio.apply_fill(fill, inst)
+                self.fills.append(fill)
+                mult = float(inst.multiplier)
+                signed = float(fill.quantity) * (1.0 if fill.side is Side.BUY else -1.0)
+                cash = -signed * float(fill.price) * mult - float(fill.fee)
+                self.flows.append((self._k, inst.symbol, signed * mult, cash))
+                if notify:
+                    self._callbacks.append(("on_fill", fill))
+            if notify:
+                self._callbacks.append(("on_order_event", event))
+
+    # ------------------------------------------------------------------ queries
+    def instrument(self, symbol: str) -> Instrument:
+        inst = self.instruments.get(symbol.upper())
+        if inst is None:
+            raise KeyError(f"{symbol} is not in this run (symbols: {', '.join(self.symbols)})")
+        return inst
+
+    def position_qty(self, symbol: str) -> Decimal:
+        inst = self.instruments.get(symbol.upper())
+        if inst is None:
+            return Decimal(0)
+        pos = self.portfolio.positions.get(inst.id)
+        return Decimal(0) if pos is None else pos.quantity
+
+    def pending_qty(self, symbol: str) -> Decimal:
+        total = Decimal(0)
+        for order in self.exchange.working_orders(symbol.upper()):
+            rem = order.remaining_quantity
+            total += rem if order.side is Side.BUY else -rem
+        return total
+
+    def history(self, symbol: str, timeframe: str | None = None) -> History:
+        st = self._series(symbol, timeframe)
+        if st.row < 0:
+            return st.series.upto(-1)
+        return st.series.upto(st.row)
+
+    def register_indicator(self, symbol: str, indicator: Any, timeframe: str | None) -> Any:
+        st = self._series(symbol, timeframe)
+        if not callable(getattr(indicator, "update", None)):
+            raise TypeError(f"{indicator!r} is not a streaming indicator (it has no update(bar))")
+        # Registered late: catch up on the closed bars so far.
+        for row in range(st.row + 1):
+            indicator.update(
+                Bar(
+                    st.symbol,
+                    st.timeframe,
+                    row,
+                    st.start[row],
+                    st.end[row],
+                    st.open[row],
+                    st.high[row],
+                    st.low[row],
+                    st.close[row],
+                    st.volume[row],
+                    st.session[row],
+                )
+            )
+        st.indicators.append(indicator)
+        return indicator
+
+    def _series(self, symbol: str, timeframe: str | None) -> _SeriesState:
+        sym = symbol.upper()
+        st = self._primary.get(sym) if timeframe is None else self._by_key.get((sym, timeframe))
+        if st is None:
+            have = ", ".join(f"{s.symbol} {s.timeframe}" for s in self._states)
+            raise KeyError(f"no series {symbol} {timeframe or ''} in this run (have: {have})")
+        return st
+
+    def mark_portfolio(self) -> None:
+        prices = {}
+        for pos in self.portfolio.open_positions():
+            last = self.last_prices.get(pos.instrument_id.symbol)
+            if last is not None and last > 0:
+                prices[pos.instrument_id] = Decimal(repr(last))
+        if prices:
+            self.portfolio.mark(prices)
+
+    # ------------------------------------------------------------------ accounting
+    def check_accounts(self) -> None:
+        """The accounting identity, exactly: cash and positions equal what the fills say."""
+        cash = self.portfolio.initial_cash
+        fees = Decimal(0)
+        qty: dict[str, Decimal] = {}
+        for f in self.fills:
+            mult = self.instruments[f.instrument_id.symbol].multiplier
+            cash -= f.signed_quantity * f.price * mult + f.fee
+            fees += f.fee
+            qty[f.instrument_id.symbol] = qty.get(f.instrument_id.symbol, Decimal(0)) + (
+                f.signed_quantity
+            )
+        p = self.portfolio
+        problems = []
+        if cash != p.cash:
+            problems.append(f"cash {p.cash} != initial cash - fills - fees = {cash}")
+        if fees != p.fees_paid:
+            problems.append(f"fees paid {p.fees_paid} != sum of fill fees {fees}")
+        for sym, q in qty.items():
+            have = self.position_qty(sym)
+            if have != q:
+                problems.append(f"{sym}: position {have} != sum of fills {q}")
+        pnl = p.realized_pnl + p.unrealized_pnl - p.fees_paid
+        if pnl != p.equity - p.initial_cash:
+            problems.append(
+                f"realized + unrealized - fees = {pnl} but equity - initial cash = "
+                f"{p.equity - p.initial_cash}"
+            )
+        if problems:
+            raise AccountingError("accounts do not reconcile: " + "; ".join(problems))
+
+    # ------------------------------------------------------------------ results
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.orders if o.status not in _TERMINAL]
+
+
+_TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)

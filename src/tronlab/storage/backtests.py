@@ -1,0 +1,145 @@
+"""Saving and reading backtest runs: the run row (config, fingerprint, code version, summary),
+its orders with events and fills, and the result documents (trades, equity curve, refusals,
+strategy errors) as run artifacts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from tronlab.storage.db import Database
+from tronlab.storage.models import RunArtifactRow
+from tronlab.storage.repositories import RecordNotFound, RunRecord
+
+JSON_GZ = "application/json+gzip"
+
+
+def _pack(records: Sequence[Any]) -> bytes:
+    text = json.dumps(records, separators=(",", ":"), sort_keys=True)
+    return gzip.compress(text.encode(), mtime=0)
+
+
+def _unpack(content: bytes) -> Any:
+    return json.loads(gzip.decompress(content).decode())
+
+
+class BacktestRecorder:
+    """Implements :class:`tronlab.engine.backtest.RunRecorder` on a :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def save_backtest(self, result: Any) -> str:
+        config = {
+            **dict(result.config),
+            "params": dict(result.params),
+            "fingerprint": result.fingerprint,
+            "code_version": result.code_version,
+            "timezone": result.timezone,
+        }
+        with self.db.unit_of_work() as uow:
+            run = uow.runs.create("backtest", result.strategy, config)
+            uow.orders.add_new(result.orders, run_id=run.id)
+            now = self.db.clock()
+            artifacts = {
+                "trades": result.trades_records(),
+                "equity_curve": result.equity_records(),
+                "refusals": result.refusals_records(),
+                "strategy_errors": [
+                    {
+                        "time": e.ts.isoformat(),
+                        "hook": e.hook,
+                        "error": e.error_type,
+                        "message": e.message,
+                    }
+                    for e in result.errors
+                ],
+            }
+            uow.session.add_all(
+                RunArtifactRow(
+                    run_id=run.id,
+                    name=name,
+                    media_type=JSON_GZ,
+                    rows=len(records),
+                    content=_pack(records),
+                    created_at=now,
+                )
+                for name, records in artifacts.items()
+            )
+            uow.runs.finish(run.id, status="completed", metrics=dict(result.summary))
+            return run.id
+
+
+def list_runs(db: Database, *, kind: str | None = None, limit: int = 50) -> list[RunRecord]:
+    with db.unit_of_work() as uow:
+        return uow.runs.list(kind=kind, limit=limit)
+
+
+def artifact(db: Database, run_id: str, name: str) -> Any:
+    with db.unit_of_work() as uow:
+        row = uow.session.execute(
+            select(RunArtifactRow).where(
+                RunArtifactRow.run_id == run_id, RunArtifactRow.name == name
+            )
+        ).scalar_one_or_none()
+        return None if row is None else _unpack(row.content)
+
+
+def load_run(db: Database, run_id: str, *, equity: bool = True) -> dict[str, Any]:
+    """A stored run as a JSON-native document (the shape of ``tronlab runs show --json``)."""
+    with db.unit_of_work() as uow:
+        run = uow.runs.get(run_id)
+        if run is None:
+            matches = [r.id for r in uow.runs.list(limit=10_000) if r.id.startswith(run_id)]
+            if len(matches) != 1:
+                hint = f" (ambiguous: {', '.join(matches[:5])})" if matches else ""
+                raise RecordNotFound(f"run {run_id} not found{hint}")
+            run = uow.runs.get(matches[0])
+            if run is None:  # deleted between the two reads
+                raise RecordNotFound(f"run {matches[0]} not found")
+        tz = str(run.config.get("timezone") or "UTC")
+        fills = uow.orders.fills(run_id=run.id)
+        rows = uow.session.execute(
+            select(RunArtifactRow.name, RunArtifactRow.content).where(
+                RunArtifactRow.run_id == run.id
+            )
+        ).all()
+        docs = {name: _unpack(content) for name, content in rows}
+
+    def iso(ts: Any) -> str:
+        return pd.Timestamp(ts).tz_convert(tz).isoformat()
+
+    out: dict[str, Any] = {
+        "run_id": run.id,
+        "kind": run.kind,
+        "strategy": run.strategy,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "ended_at": None if run.ended_at is None else iso(run.ended_at),
+        "config": run.config,
+        "summary": run.metrics or {},
+        "error": run.error,
+        "fills": [
+            {
+                "time": iso(f.ts),
+                "symbol": f.instrument_id.symbol,
+                "side": f.side.value,
+                "qty": float(f.quantity),
+                "price": float(f.price),
+                "fee": float(f.fee),
+                "client_order_id": str(f.client_order_id),
+            }
+            for f in fills
+        ],
+        "trades": docs.get("trades", []),
+        "refusals": docs.get("refusals", []),
+        "strategy_errors": docs.get("strategy_errors", []),
+    }
+    if equity:
+        out["equity_curve"] = docs.get("equity_curve", [])
+    return out
