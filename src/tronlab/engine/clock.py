@@ -6,7 +6,7 @@ uses :class:`RealClock` (paced replay uses a simulated clock advanced by the pac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import pandas as pd
@@ -23,10 +23,12 @@ class Clock(Protocol):
 class SimulatedClock:
     """A clock that only moves when the event loop sets it (never backwards)."""
 
-    __slots__ = ("_ns",)
+    __slots__ = ("_dt", "_dt_ns", "_ns")
 
     def __init__(self, start_ns: int = 0) -> None:
         self._ns = int(start_ns)
+        self._dt_ns = -1
+        self._dt = _EPOCH
 
     def set_ns(self, ns: int) -> None:
         if ns < self._ns:
@@ -39,7 +41,11 @@ class SimulatedClock:
         return self._ns
 
     def now(self) -> datetime:
-        return _to_dt(self._ns)
+        ns = self._ns
+        if ns != self._dt_ns:  # many reads per event: convert once
+            self._dt = _to_dt(ns)
+            self._dt_ns = ns
+        return self._dt
 
 
 class RealClock:
@@ -52,5 +58,9 @@ class RealClock:
         return pd.Timestamp(self.now()).value
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _to_dt(ns: int) -> datetime:
-    return pd.Timestamp(ns, tz="UTC").to_pydatetime()
+    seconds, rem = divmod(ns, 1_000_000_000)
+    return _EPOCH + timedelta(seconds=seconds, microseconds=rem // 1000)

@@ -32,22 +32,24 @@ Conventions
 from __future__ import annotations
 
 import decimal
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
-from datetime import date, datetime
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from decimal import Decimal
 
-from tronlab.execution.costs_rates import (
-    AlpacaRates,
-    ChargeCategory,
-    CostRates,
-    NoRatesForDate,
-    ZerodhaRates,
-    default_cost_rates,
+from tronlab.execution.costs_alpaca import AlpacaCosts
+from tronlab.execution.costs_base import (
+    CENT,
+    NO_CHARGES,
+    ZERO,
+    ChargeBreakdown,
+    CostModel,
+    CostModelBase,
+    fill_inputs,
+    mul,
+    round_half_up,
 )
-from tronlab.model.enums import InstrumentKind, Product, Side, Venue
+from tronlab.execution.costs_rates import CostRates
+from tronlab.execution.costs_zerodha import ZerodhaCosts, zerodha_category
+from tronlab.model.enums import Product, Side
 from tronlab.model.errors import ValidationError
 from tronlab.model.instruments import Instrument
 
@@ -65,456 +67,8 @@ __all__ = [
     "zerodha_category",
 ]
 
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
-IST = ZoneInfo("Asia/Kolkata")
-US_EASTERN = ZoneInfo("America/New_York")
-
 #: Specs accepted by :func:`cost_model_for` (``<fraction>`` is e.g. ``0.0003`` or ``0.03%``).
 COST_MODEL_SPECS: tuple[str, ...] = ("zerodha", "alpaca", "zero", "percent:<fraction>")
-
-# Wide enough that products of realistic quantities, prices and rates are exact.
-_CTX = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
-
-def _mul(*factors: Decimal) -> Decimal:
-    out = Decimal(1)
-    for f in factors:
-        out = _CTX.multiply(out, f)
-    return out
-
-
-def _half_up(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_CTX)
-
-
-def _ceil_cent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_CEILING, context=_CTX)
-
-
-# --------------------------------------------------------------------------------------------
-# The breakdown
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChargeBreakdown:
-    """The charges of one fill (or, summed with ``+``, of several), by component.
-
-    Build with :meth:`of`, which computes ``total``. All amounts are non-negative Decimals in
-    the instrument's currency.
-
-    Attributes
-    ----------
-    brokerage
-        Broker commission (Zerodha brokerage; the whole fee for :class:`PercentCost`).
-    stt
-        Securities Transaction Tax (India).
-    exchange_txn
-        Exchange transaction charges (India).
-    sebi
-        SEBI turnover fee (India).
-    gst
-        GST on the lines the rate version lists (brokerage, exchange charges, SEBI fee).
-    stamp
-        Stamp duty (India, buy side).
-    regulatory
-        US regulatory fees: SEC Section 31 fee + FINRA TAF (+ CAT).
-    total
-        Sum of the components above.
-    """
-
-    brokerage: Decimal
-    stt: Decimal
-    exchange_txn: Decimal
-    sebi: Decimal
-    gst: Decimal
-    stamp: Decimal
-    regulatory: Decimal
-    total: Decimal
-
-    def __post_init__(self) -> None:
-        parts = ZERO
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if not isinstance(v, Decimal) or not v.is_finite() or v < 0:
-                raise ValidationError(
-                    f"ChargeBreakdown.{f.name} must be a finite Decimal >= 0, got {v!r}",
-                    code="BAD_CHARGES",
-                )
-            if f.name != "total":
-                parts += v
-        if parts != self.total:
-            raise ValidationError(
-                f"ChargeBreakdown.total {self.total} is not the sum of its components {parts}",
-                code="BAD_CHARGES",
-            )
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        brokerage: Decimal = ZERO,
-        stt: Decimal = ZERO,
-        exchange_txn: Decimal = ZERO,
-        sebi: Decimal = ZERO,
-        gst: Decimal = ZERO,
-        stamp: Decimal = ZERO,
-        regulatory: Decimal = ZERO,
-    ) -> ChargeBreakdown:
-        """A breakdown whose ``total`` is the sum of the given components."""
-        total = brokerage + stt + exchange_txn + sebi + gst + stamp + regulatory
-        return cls(brokerage, stt, exchange_txn, sebi, gst, stamp, regulatory, total)
-
-    def as_dict(self) -> dict[str, Decimal]:
-        """The components and ``total``, in field order."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def __add__(self, other: ChargeBreakdown) -> ChargeBreakdown:
-        if not isinstance(other, ChargeBreakdown):
-            return NotImplemented
-        a, b = self.as_dict(), other.as_dict()
-        return ChargeBreakdown(**{k: a[k] + b[k] for k in a})
-
-
-NO_CHARGES = ChargeBreakdown.of()
-
-
-# --------------------------------------------------------------------------------------------
-# The protocol
-# --------------------------------------------------------------------------------------------
-
-
-@runtime_checkable
-class CostModel(Protocol):
-    """Prices one fill. ``fee(...)`` is ``charges(...).total``.
-
-    Parameters (both methods)
-    -------------------------
-    instrument
-        What was traded.
-    side
-        BUY or SELL.
-    quantity
-        Units filled (not lots), > 0.
-    price
-        Fill price (option premium), > 0.
-    product
-        Kite product (MIS intraday, CNC delivery, NRML carry) or ``None`` (Alpaca; on an
-        Indian equity ``None`` means delivery).
-    ts
-        Fill time, tz-aware; picks the dated rate version.
-    order_brokerage_so_far
-        Brokerage already charged on earlier fills of the same order (see module docs).
-    """
-
-    def charges(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> ChargeBreakdown: ...
-
-    def fee(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> Decimal: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Fill:
-    """Validated inputs of one fill."""
-
-    side: Side
-    quantity: Decimal
-    price: Decimal
-    ts: datetime
-    so_far: Decimal
-    notional: Decimal
-
-
-def _positive(value: object, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise ValidationError(f"{name} must be a Decimal, got {value!r}", code="TYPE")
-    d = Decimal(value)
-    if not d.is_finite() or d <= 0:
-        raise ValidationError(f"{name} must be a finite Decimal > 0, got {value!r}", code="TYPE")
-    return d
-
-
-def _fill(
-    instrument: Instrument,
-    side: Side,
-    quantity: Decimal,
-    price: Decimal,
-    ts: datetime,
-    so_far: Decimal,
-) -> _Fill:
-    if not isinstance(instrument, Instrument):
-        raise ValidationError(f"instrument must be an Instrument, got {instrument!r}", code="TYPE")
-    try:
-        side = Side(side)
-    except ValueError:
-        raise ValidationError(f"side must be BUY or SELL, got {side!r}", code="TYPE") from None
-    qty = _positive(quantity, "quantity")
-    px = _positive(price, "price")
-    if not isinstance(ts, datetime) or ts.tzinfo is None or ts.utcoffset() is None:
-        raise ValidationError(f"ts must be a tz-aware datetime, got {ts!r}", code="NAIVE_DATETIME")
-    if isinstance(so_far, bool) or not isinstance(so_far, Decimal | int) or so_far < 0:
-        raise ValidationError(
-            f"order_brokerage_so_far must be a Decimal >= 0, got {so_far!r}", code="TYPE"
-        )
-    return _Fill(side, qty, px, ts, Decimal(so_far), _mul(qty, px, instrument.multiplier))
-
-
-class _CostModelBase(ABC):
-    """Shared ``fee`` and ``repr``; subclasses implement :meth:`charges`."""
-
-    spec: str
-
-    @abstractmethod
-    def charges(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> ChargeBreakdown:
-        """The charges of one fill, by component (see :class:`CostModel`)."""
-
-    def fee(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> Decimal:
-        """``charges(...).total``."""
-        return self.charges(
-            instrument,
-            side,
-            quantity,
-            price,
-            product,
-            ts,
-            order_brokerage_so_far=order_brokerage_so_far,
-        ).total
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.spec}>"
-
-
-# --------------------------------------------------------------------------------------------
-# Zerodha
-# --------------------------------------------------------------------------------------------
-
-_CASH = (Venue.NSE, Venue.BSE)
-_FNO = (Venue.NFO, Venue.BFO)
-
-
-def _unsupported(model: str, instrument: Instrument, why: str) -> ValidationError:
-    return ValidationError(
-        f"{model} cannot price {instrument.kind} {instrument.id}: {why}",
-        code="UNSUPPORTED_INSTRUMENT",
-        details={"instrument": str(instrument.id), "kind": str(instrument.kind)},
-    )
-
-
-def zerodha_category(instrument: Instrument, product: Product | None) -> ChargeCategory:
-    """The Zerodha charge category of a fill.
-
-    NSE/BSE equity: MIS is intraday, CNC or ``None`` delivery. NFO/BFO futures and options
-    (index or stock): the same charges for NRML, MIS or ``None``.
-
-    Raises
-    ------
-    ValidationError
-        ``UNSUPPORTED_INSTRUMENT`` for other venues or kinds (indices, MCX, CDS, US) and
-        ``BAD_PRODUCT`` for NRML on equity or CNC on a derivative.
-    """
-    if product is not None:
-        product = Product(product)
-    venue, kind = instrument.venue, instrument.kind
-    if venue in _CASH and kind is InstrumentKind.EQ:
-        if product is Product.NRML:
-            raise ValidationError(
-                f"product NRML is not valid for equity {instrument.id}; use MIS or CNC",
-                code="BAD_PRODUCT",
-            )
-        if product is Product.MIS:
-            return ChargeCategory.EQUITY_INTRADAY
-        return ChargeCategory.EQUITY_DELIVERY
-    if venue in _FNO and kind in (InstrumentKind.FUT, InstrumentKind.OPT):
-        if product is Product.CNC:
-            raise ValidationError(
-                f"product CNC is not valid for derivative {instrument.id}; use NRML or MIS",
-                code="BAD_PRODUCT",
-            )
-        return ChargeCategory.FUTURES if kind is InstrumentKind.FUT else ChargeCategory.OPTIONS
-    raise _unsupported(
-        "ZerodhaCosts", instrument, "supported are NSE/BSE equity and NFO/BFO futures/options"
-    )
-
-
-def _txn_rate(rates: ZerodhaRates, instrument: Instrument, category: ChargeCategory) -> Decimal:
-    seg = rates.exchange_txn.get(instrument.venue)
-    if category in (ChargeCategory.EQUITY_DELIVERY, ChargeCategory.EQUITY_INTRADAY):
-        rate = seg.equity if seg is not None else None
-    elif category is ChargeCategory.FUTURES:
-        rate = seg.futures if seg is not None else None
-    elif seg is not None and seg.options is not None:
-        key = (instrument.underlying or "").upper()
-        rate = seg.options_by_underlying.get(key, seg.options)
-    else:
-        rate = None
-    if rate is None:
-        raise NoRatesForDate(
-            f"zerodha rates effective {rates.effective_from.isoformat()} have no exchange "
-            f"transaction charges for {instrument.venue} {category.value}",
-            details={"venue": str(instrument.venue), "category": category.value},
-        )
-    return rate
-
-
-class ZerodhaCosts(_CostModelBase):
-    """Zerodha's charges on NSE/BSE equity and NFO/BFO futures and options.
-
-    Per fill: brokerage (per executed order, see the module docs), STT, exchange transaction
-    charges, SEBI turnover fee, GST (on the lines the rate version lists) and stamp duty (buy
-    side). Options are charged on premium turnover. The rate version is picked by the fill's
-    date in IST.
-
-    Parameters
-    ----------
-    rates
-        Rate tables; ``None`` uses the packaged ``cost_rates.yaml``.
-    """
-
-    spec = "zerodha"
-
-    def __init__(self, rates: CostRates | None = None) -> None:
-        self._schedule = (rates if rates is not None else default_cost_rates()).zerodha
-
-    def rates_on(self, day: date) -> ZerodhaRates:
-        """The rate version in force on ``day`` (an IST date)."""
-        return self._schedule.on(day)
-
-    def charges(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> ChargeBreakdown:
-        """The charges of one fill (see :class:`CostModel`)."""
-        f = _fill(instrument, side, quantity, price, ts, order_brokerage_so_far)
-        category = zerodha_category(instrument, product)
-        r = self.rates_on(f.ts.astimezone(IST).date())
-        turnover = f.notional
-        lines = {
-            "brokerage": _half_up(r.brokerage[category].for_fill(turnover, f.so_far)),
-            "exchange_txn": _half_up(_mul(_txn_rate(r, instrument, category), turnover)),
-            "sebi": _half_up(_mul(r.sebi, turnover)),
-        }
-        gst = _half_up(_mul(r.gst_rate, sum((lines[k] for k in sorted(r.gst_on)), ZERO)))
-        stamp = _mul(r.stamp_buy[category], turnover) if f.side is Side.BUY else ZERO
-        return ChargeBreakdown.of(
-            brokerage=lines["brokerage"],
-            stt=_half_up(_mul(r.stt[category].for_side(f.side), turnover)),
-            exchange_txn=lines["exchange_txn"],
-            sebi=lines["sebi"],
-            gst=gst,
-            stamp=_half_up(stamp),
-        )
-
-
-# --------------------------------------------------------------------------------------------
-# Alpaca
-# --------------------------------------------------------------------------------------------
-
-
-class AlpacaCosts(_CostModelBase):
-    """Alpaca US equities: zero commission; SEC Section 31 fee and FINRA TAF on sells.
-
-    Per sell fill: ``SEC = notional * rate`` and ``TAF = min(quantity * per_share,
-    max_per_trade)``, each rounded UP to the cent (see ``cost_rates.yaml`` for why that can
-    overstate Alpaca's end-of-day rounding by under a cent). The CAT fee per executed share
-    applies to buys and sells when its rate is set (zero in the packaged rates). The rate
-    version is picked by the fill's date in America/New_York. ``product`` is ignored.
-
-    Parameters
-    ----------
-    rates
-        Rate tables; ``None`` uses the packaged ``cost_rates.yaml``.
-    """
-
-    spec = "alpaca"
-
-    def __init__(self, rates: CostRates | None = None) -> None:
-        self._schedule = (rates if rates is not None else default_cost_rates()).alpaca
-
-    def rates_on(self, day: date) -> AlpacaRates:
-        """The rate version in force on ``day`` (a US/Eastern date)."""
-        return self._schedule.on(day)
-
-    def regulatory_lines(
-        self, instrument: Instrument, side: Side, quantity: Decimal, price: Decimal, ts: datetime
-    ) -> dict[str, Decimal]:
-        """The regulatory fees of one fill by name: ``sec_fee``, ``finra_taf``, ``cat_fee``."""
-        f = _fill(instrument, side, quantity, price, ts, ZERO)
-        if instrument.venue is not Venue.US or instrument.kind is not InstrumentKind.EQ:
-            raise _unsupported("AlpacaCosts", instrument, "supported are US equities and ETFs")
-        r = self.rates_on(f.ts.astimezone(US_EASTERN).date())
-        sec = taf = ZERO
-        if f.side is Side.SELL:
-            sec = _ceil_cent(_mul(f.notional, r.sec_fee_rate))
-            taf = _ceil_cent(min(_mul(f.quantity, r.taf_per_share), r.taf_max_per_trade))
-        cat = _ceil_cent(_mul(f.quantity, r.cat_per_share))
-        return {"sec_fee": sec, "finra_taf": taf, "cat_fee": cat}
-
-    def charges(
-        self,
-        instrument: Instrument,
-        side: Side,
-        quantity: Decimal,
-        price: Decimal,
-        product: Product | None,
-        ts: datetime,
-        *,
-        order_brokerage_so_far: Decimal = ZERO,
-    ) -> ChargeBreakdown:
-        """The charges of one fill (see :class:`CostModel`)."""
-        _fill(instrument, side, quantity, price, ts, order_brokerage_so_far)
-        lines = self.regulatory_lines(instrument, side, quantity, price, ts)
-        return ChargeBreakdown.of(regulatory=sum(lines.values(), ZERO))
 
 
 # --------------------------------------------------------------------------------------------
@@ -522,7 +76,7 @@ class AlpacaCosts(_CostModelBase):
 # --------------------------------------------------------------------------------------------
 
 
-class PercentCost(_CostModelBase):
+class PercentCost(CostModelBase):
     """A fraction of notional per fill, on both sides, reported as ``brokerage``.
 
     For like-for-like benchmarks against engines with a percentage commission. No cap, no
@@ -561,14 +115,14 @@ class PercentCost(_CostModelBase):
         order_brokerage_so_far: Decimal = ZERO,
     ) -> ChargeBreakdown:
         """The charges of one fill (see :class:`CostModel`)."""
-        f = _fill(instrument, side, quantity, price, ts, order_brokerage_so_far)
-        fee = _mul(f.notional, self.rate)
+        f = fill_inputs(instrument, side, quantity, price, ts, order_brokerage_so_far)
+        fee = mul(f.notional, self.rate)
         if self.quantum is not None:
-            fee = fee.quantize(self.quantum, rounding=ROUND_HALF_UP, context=_CTX)
+            fee = round_half_up(fee, self.quantum)
         return ChargeBreakdown.of(brokerage=fee)
 
 
-class ZeroCost(_CostModelBase):
+class ZeroCost(CostModelBase):
     """No charges at all (inputs are still validated)."""
 
     spec = "zero"
@@ -585,7 +139,7 @@ class ZeroCost(_CostModelBase):
         order_brokerage_so_far: Decimal = ZERO,
     ) -> ChargeBreakdown:
         """All-zero charges."""
-        _fill(instrument, side, quantity, price, ts, order_brokerage_so_far)
+        fill_inputs(instrument, side, quantity, price, ts, order_brokerage_so_far)
         return NO_CHARGES
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 NAN = math.nan
 
+
 class BarLike(Protocol):
     """What a streaming indicator reads from a closed bar.
 

@@ -11,10 +11,10 @@ The optimiser (a later issue) reads :func:`declared_params` to build its search 
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import builtins
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")

@@ -47,7 +47,10 @@ def test_upgrade_current_downgrade_in_home(tmp_path: Path) -> None:
     assert now["up_to_date"] is True
 
     hist = _json(_invoke(tmp_path, "history", "--json"))
-    assert [(r["revision"], r["is_current"]) for r in hist["revisions"]] == [("0002", True), ("0001", False)]
+    assert [(r["revision"], r["is_current"]) for r in hist["revisions"]] == [
+        ("0002", True),
+        ("0001", False),
+    ]
 
     down = _json(_invoke(tmp_path, "downgrade", "base", "--yes", "--json"))
     assert down["from"] == "0002"

@@ -46,7 +46,8 @@ def test_same_inputs_give_a_byte_identical_result() -> None:
 def test_result_shape_and_accounting() -> None:
     r = _run(_frames("SYNTH_RELI"))
     s = r.summary
-    assert s["fills"] == len(r.fills) and s["trades"] == len(r.trades)
+    assert s["fills"] == len(r.fills)
+    assert s["trades"] == len(r.trades)
     # net PnL = sum of trade PnL (closed and open, marked at the last close)
     assert sum(float(t.pnl) for t in r.trades) == pytest.approx(s["net_pnl"], abs=0.02)
     assert s["fees"] > 0  # Zerodha delivery charges by default
@@ -67,7 +68,8 @@ class PeekAtHistory(Strategy):
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         h = ctx.history(bar.symbol)
-        assert h.close[-1] == bar.close and len(h) == bar.index + 1
+        assert h.close[-1] == bar.close
+        assert len(h) == bar.index + 1
         if len(h) < self.window:
             return
         mean = float(np.mean(h.close[-self.window :]))
@@ -90,7 +92,9 @@ def test_no_look_ahead_changing_the_future_changes_no_past_decision(strategy: st
         changed.loc[cut:, col] = (frame.loc[cut:, col] * scale / 0.05).round() * 0.05
     changed.loc[cut:, "high"] = changed.loc[cut:, ["open", "high", "low", "close"]].max(axis=1)
     changed.loc[cut:, "low"] = changed.loc[cut:, ["open", "high", "low", "close"]].min(axis=1)
-    cfg = BacktestConfig(symbols=("SYNTH_INFY",), params={} if strategy == "peek" else CONFIG.params)
+    cfg = BacktestConfig(
+        symbols=("SYNTH_INFY",), params={} if strategy == "peek" else CONFIG.params
+    )
     strat: str | Strategy = strategy if strategy == "sma_cross" else PeekAtHistory()
     a = run_backtest(strat, cfg, frames={"SYNTH_INFY": frame})
     strat = strategy if strategy == "sma_cross" else PeekAtHistory()

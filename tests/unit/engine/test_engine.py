@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from tests.unit.engine.scripted import Scripted, bars, instrument, order, run
+
 from tronlab.engine.feed import BarSeries, SeriesKey
 from tronlab.engine.loop import Engine
 from tronlab.execution.costs import PercentCost, ZeroCost
@@ -33,9 +33,8 @@ def _reasons(engine: Engine) -> list[str | None]:
         ({2: [order("buy", "TEST", 1)]}, "MARKET_CLOSED"),  # decided at the 15:30 close
     ],
 )
-def test_rejections_carry_reason_codes(script, reason) -> None:  # noqa: ANN001
+def test_rejections_carry_reason_codes(script, reason) -> None:
     import pandas as pd
-
     from tests.unit.engine.scripted import SESSION_OPEN
 
     # the last bar of the session starts 15:29 and closes 15:30: the market is shut then
@@ -146,12 +145,18 @@ def test_order_manager_ids_are_20_chars_unique_and_resubmit_is_idempotent() -> N
     same = OrderManager(MemoryJournal(), seed=1)
     assert [str(same.next_id("sma_cross", now)) for _ in range(3)] == [str(i) for i in ids[:3]]
     req = OrderRequest(
-        client_order_id=ids[0], instrument=instrument(), side=Side.BUY,
-        quantity=Decimal(1), order_type=OrderType.MARKET, created_at=now,
+        client_order_id=ids[0],
+        instrument=instrument(),
+        side=Side.BUY,
+        quantity=Decimal(1),
+        order_type=OrderType.MARKET,
+        created_at=now,
     )
     first, created = om.add(Order(req))
     again, created_again = om.add(Order(req))
-    assert created and not created_again and again is first
+    assert created
+    assert not created_again
+    assert again is first
     assert len(om) == 1
 
 

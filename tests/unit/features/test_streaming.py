@@ -339,7 +339,9 @@ def test_wma_stays_exact_over_a_long_series() -> None:
     wma = WMA(4)
     xs = [1e6 + (i % 13) * 0.37 for i in range(10_001)]
     pushed(wma, xs)
-    assert wma.value == pytest.approx(fsum(w * x for w, x in zip(range(1, 5), xs[-4:])) / 10)
+    assert wma.value == pytest.approx(
+        fsum(w * x for w, x in zip(range(1, 5), xs[-4:], strict=True)) / 10
+    )
 
 
 # ----------------------------------------------------------------------------- RSI
@@ -366,7 +368,8 @@ def test_rsi_of_a_falling_series_is_zero() -> None:
 def test_bollinger_hand_computed() -> None:
     boll = Bollinger(3, k=2.0)
     values = pushed(boll, [1.0, 2.0, 3.0])
-    assert all(math.isnan(v) for v in values[0]) and all(math.isnan(v) for v in values[1])
+    assert all(math.isnan(v) for v in values[0])
+    assert all(math.isnan(v) for v in values[1])
     std = sqrt(2 / 3)  # population std of 1, 2, 3
     upper, middle, lower, percent_b, width = values[-1]
     assert middle == pytest.approx(2.0, rel=1e-15)
@@ -444,7 +447,8 @@ def test_rolling_extremes_match_brute_force(xs: list[int], period: int) -> None:
             assert high.value == max(xs[i + 1 - period : i + 1])
             assert low.value == min(xs[i + 1 - period : i + 1])
         else:
-            assert math.isnan(high.value) and not high.ready
+            assert math.isnan(high.value)
+            assert not high.ready
 
 
 def test_donchian_hand_computed() -> None:
@@ -513,7 +517,8 @@ def test_adx_of_flat_bars_is_zero_like_talib() -> None:
     adx = ADX(3)
     values = pushed(adx, [hlc(11, 11, 11)] * 8)  # TR exactly 0: both DI 0, every DX skipped
     assert all(math.isnan(v) for v in values[2])
-    assert math.isnan(values[3].adx) and values[3][1:] == (0.0, 0.0)
+    assert math.isnan(values[3].adx)
+    assert values[3][1:] == (0.0, 0.0)
     assert tuple(values[5]) == (0.0, 0.0, 0.0)  # seeded with sum(DX) / period = 0
     assert tuple(values[-1]) == (0.0, 0.0, 0.0)
 
@@ -578,7 +583,9 @@ def test_session_vwap_falls_back_to_equal_weights_without_volume() -> None:
     vwap.update(FakeBar(4, 4, 4, 4, volume=0, session=4))  # new session, no volume again
     assert tuple(vwap.value[:2]) == (4.0, 0.0)
     vwap.reset()
-    assert not vwap.ready and math.isnan(vwap.vwap) and math.isnan(vwap.std)
+    assert not vwap.ready
+    assert math.isnan(vwap.vwap)
+    assert math.isnan(vwap.std)
 
 
 # ----------------------------------------------------------------------------- opening range
@@ -594,11 +601,13 @@ def bar_at(minute: int, high: float, low: float, *, length: int = 5, session: in
 def test_opening_range_completes_when_the_last_bar_of_the_window_closes() -> None:
     orng = OpeningRange(15)
     orng.update(bar_at(0, 10, 8))
-    assert tuple(orng.value) == (10, 8, False) and not orng.ready
+    assert tuple(orng.value) == (10, 8, False)
+    assert not orng.ready
     orng.update(bar_at(5, 12, 9))
     assert not orng.ready
     orng.update(bar_at(10, 11, 7))  # closes at minute 15
-    assert orng.ready and tuple(orng.value) == (12, 7, True)
+    assert orng.ready
+    assert tuple(orng.value) == (12, 7, True)
     orng.update(bar_at(15, 20, 1))  # after the window: ignored
     assert tuple(orng.value) == (12, 7, True)
 
@@ -609,14 +618,16 @@ def test_opening_range_completes_on_the_first_bar_after_the_window() -> None:
     orng.update(bar_at(5, 12, 9))  # then a gap: no bar closing at minute 15
     assert not orng.ready
     orng.update(bar_at(20, 30, 1))  # not part of the range
-    assert orng.ready and tuple(orng.value) == (12, 8, True)
+    assert orng.ready
+    assert tuple(orng.value) == (12, 8, True)
 
 
 def test_opening_range_includes_a_bar_straddling_the_window_end() -> None:
     orng = OpeningRange(15)
     orng.update(bar_at(0, 10, 8, length=10))
     orng.update(bar_at(10, 13, 9, length=10))  # starts inside, ends at 20
-    assert orng.ready and tuple(orng.value) == (13, 8, True)
+    assert orng.ready
+    assert tuple(orng.value) == (13, 8, True)
 
 
 def test_opening_range_resets_on_a_new_session() -> None:
@@ -624,13 +635,17 @@ def test_opening_range_resets_on_a_new_session() -> None:
     orng.update(bar_at(0, 10, 8, length=1))
     for minute in range(1, 6):
         orng.update(bar_at(minute, 10 + minute, 8, length=1))
-    assert orng.ready and tuple(orng.value) == (14, 8, True)
+    assert orng.ready
+    assert tuple(orng.value) == (14, 8, True)
     orng.update(bar_at(0, 50, 40, length=1, session=1))
-    assert not orng.ready and tuple(orng.value) == (50, 40, False)
+    assert not orng.ready
+    assert tuple(orng.value) == (50, 40, False)
     orng.update(bar_at(30, 60, 45, length=1, session=1))
-    assert orng.ready and tuple(orng.value) == (50, 40, True)
+    assert orng.ready
+    assert tuple(orng.value) == (50, 40, True)
     one = OpeningRange(1)
     one.update(bar_at(0, 5, 4, length=1))  # a single bar can fill the window
     assert one.ready
     one.reset()
-    assert not one.ready and not one.value.complete
+    assert not one.ready
+    assert not one.value.complete

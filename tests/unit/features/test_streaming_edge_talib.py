@@ -28,7 +28,7 @@ class Bar:
 
 
 def make_series(kind: str, scale: float) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(abs(hash((kind, scale))) % 2**32 if False else 7)
+    rng = np.random.default_rng(KINDS.index(kind) + 1)  # deterministic, same for every scale
     n = 400
     if kind == "flat_start":
         c = np.r_[np.full(60, 100.0), 100.0 + np.cumsum(rng.normal(0, 0.5, n - 60))]
@@ -76,7 +76,9 @@ def test_edge_series_match_talib(
     o, h, lo, c = make_series(kind, scale)
     indicator = factory()
     values, ready = [], []
-    for bar in (Bar(*row) for row in zip(o.tolist(), h.tolist(), lo.tolist(), c.tolist())):
+    for bar in (
+        Bar(*row) for row in zip(o.tolist(), h.tolist(), lo.tolist(), c.tolist(), strict=True)
+    ):
         indicator.update(bar)
         v = indicator.value
         values.append(tuple(v) if isinstance(v, tuple) else v)
@@ -95,21 +97,24 @@ def test_edge_series_match_talib(
 
 
 def test_flat_windows_give_exact_zero_like_talib() -> None:
-    o, h, lo, c = make_series("flat_middle", 1.0)
+    c = make_series("flat_middle", 1.0)[3]
     boll = Bollinger(8, 2.0)
     rsi = RSI(5)
-    std, rsis = [], []
+    std, percent_b, rsis = [], [], []
     for x in c.tolist():
         boll.push(x)
         rsi.push(x)
         std.append(boll.std)
+        percent_b.append(boll.value.percent_b)
         rsis.append(rsi.value)
     upper, middle, _ = talib.BBANDS(c, 8, 1.0, 1.0, 0)
     talib_zero = (upper - middle) == 0
     assert talib_zero.sum() > 100
     assert np.array_equal(np.array(std) == 0, talib_zero)
-    assert np.isnan([boll.value.percent_b]).all()
-    o, h, lo, c = make_series("flat_start", 1.0)
+    assert np.isnan(np.array(percent_b)[talib_zero]).all()
+    assert not np.isnan(np.array(percent_b)[~talib_zero & ~np.isnan(upper)]).any()
+    np.testing.assert_allclose(rsis[5:], talib.RSI(c, 5)[5:], rtol=1e-12)
+    c = make_series("flat_start", 1.0)[3]
     rsi = RSI(5)
     for x in c[:30].tolist():
         rsi.push(x)
