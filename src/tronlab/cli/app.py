@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tronlab import __version__
-from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd
+from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd, paper_cmd
 from tronlab.cli.common import AppState
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(backtest_cmd.runs_app, name="runs")
 app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("strategies")(backtest_cmd.strategies)
+app.command("paper")(paper_cmd.paper)
 
 
 def _version(value: bool) -> None:

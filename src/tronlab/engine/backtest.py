@@ -30,6 +30,7 @@ from tronlab.engine.results import BacktestResult, equity_curve, max_drawdown
 from tronlab.engine.trades import build_trades
 from tronlab.execution.costs import CostModel, cost_model_for
 from tronlab.execution.fill_model import FillConfig, slippage_from_spec
+from tronlab.execution.order_manager import OrderJournal
 from tronlab.model import Instrument, MarginModel, Product, Venue
 from tronlab.risk import RiskGovernor
 from tronlab.strategy.base import Strategy
@@ -81,7 +82,9 @@ class BacktestConfig:
 class RunRecorder(Protocol):
     """Saves a finished backtest (implemented by ``tronlab.storage.backtests``)."""
 
-    def save_backtest(self, result: BacktestResult) -> str: ...
+    def new_run_id(self) -> str: ...
+
+    def save_backtest(self, result: BacktestResult, run_id: str) -> str: ...
 
 
 class CalendarGate:
@@ -189,13 +192,24 @@ def run_backtest(
     risk: RiskGovernor | None = None,
     recorder: RunRecorder | None = None,
     progress: Callable[[int, int], None] | None = None,
+    journal: OrderJournal | None = None,
+    pacer: Callable[[int], None] | None = None,
+    engine_hook: Callable[[Engine], None] | None = None,
+    run_id: str | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over the bars of ``config`` and return the result.
 
     Bars come from ``frames`` (symbol -> DataFrame, for tests and research) or from the bar
     ``store``. ``calendars`` maps a symbol to its calendar name (default: the store's series
     metadata, else NSE). ``progress(done, total)`` is called every few thousand bars.
+    A paper session passes a write-through ``journal`` and a ``pacer`` (see
+    :mod:`tronlab.engine.paper`); ``engine_hook`` sees the engine before it runs (to stop
+    it from a signal handler, for instance). A stored run salts its client order ids with
+    its ``run_id`` (ids are unique in the database for ever); without one the ids depend on
+    the seed alone, so the whole result is reproducible byte for byte.
     """
+    if run_id is None and recorder is not None:
+        run_id = recorder.new_run_id()
     strat = _make_strategy(strategy, config.params)
     symbols = tuple(s.upper() for s in config.symbols)
     if not symbols:
@@ -236,6 +250,7 @@ def run_backtest(
         margin=margin,
         product=Product.parse(config.product) if config.product else None,
         seed=config.seed,
+        id_salt=run_id or "",
     )
     total = sum(len(s) for s in series)
     engine = Engine(
@@ -247,12 +262,15 @@ def run_backtest(
         risk=risk,
         sessions=CalendarGate(cals),
         on_progress=(lambda k: progress(k, total)) if progress else None,
+        journal=journal,
+        pacer=pacer,
     )
+    if engine_hook is not None:
+        engine_hook(engine)
     engine.run()
     result = collect_result(engine, config, series, cals)
     if recorder is not None:
-        run_id = recorder.save_backtest(result)
-        result = _with_run_id(result, run_id)
+        result = _with_run_id(result, recorder.save_backtest(result, run_id or ""))
     return result
 
 
@@ -316,6 +334,7 @@ def collect_result(
     }
     tz = next((c.tz for c in calendars.values() if c is not None), "UTC")
     tzname = str(tz)
+    summary["timezone"] = tzname
     if len(times):
         summary["first_bar"] = (
             pd.Timestamp(int(engine.feed.first_ns), tz="UTC").tz_convert(tzname).isoformat()

@@ -1,7 +1,7 @@
 """The strategy's view of the engine: :class:`EngineContext` implements
 :class:`tronlab.strategy.Context` on top of an :class:`~tronlab.engine.loop.Engine`.
 
-Order calls build an :class:`~tronlab.strategy.intents.OrderIntent` and hand it to the engine,
+Order calls build an :class:`~tronlab.execution.intents.OrderIntent` and hand it to the engine,
 which sends it through the risk governor and the order manager to the broker.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tronlab.execution.intents import IntentError, OrderIntent
 from tronlab.model import Order, OrderType, Portfolio, Position, Product, Side, TimeInForce
 from tronlab.strategy.bars import History
-from tronlab.strategy.intents import IntentError, OrderIntent
 
 if TYPE_CHECKING:
     from tronlab.engine.loop import Engine

@@ -41,6 +41,7 @@ from tronlab.engine.context import EngineContext
 from tronlab.engine.feed import BarSeries, MergedFeed
 from tronlab.execution.costs import CostModel
 from tronlab.execution.fill_model import FillConfig
+from tronlab.execution.intents import OrderIntent
 from tronlab.execution.order_manager import MemoryJournal, OrderJournal, OrderManager
 from tronlab.model import (
     Fill,
@@ -60,7 +61,6 @@ from tronlab.model import (
 from tronlab.risk import PassThroughRisk, RiskGovernor, RiskView
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.base import Strategy
-from tronlab.strategy.intents import OrderIntent
 
 log = structlog.get_logger("tronlab.engine")
 
@@ -81,6 +81,7 @@ class EngineConfig:
     margin: MarginModel | None = None
     product: Product | None = None
     seed: int = 7
+    id_salt: str = ""  # the run id of a stored run (see OrderManager)
     max_strategy_errors: int = 100
 
 
@@ -131,8 +132,10 @@ class Engine:
         journal: OrderJournal | None = None,
         clock: SimulatedClock | None = None,
         on_progress: Callable[[int], None] | None = None,
+        pacer: Callable[[int], None] | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        self._pacer = pacer
         self.strategy = strategy
         self.strategy_id = strategy.name or type(strategy).__name__.lower()
         self.feed = MergedFeed(series)
@@ -143,7 +146,7 @@ class Engine:
         )
         self.risk: RiskGovernor = risk or PassThroughRisk()
         self.journal = journal or MemoryJournal()
-        self.orders = OrderManager(self.journal, seed=self.config.seed)
+        self.orders = OrderManager(self.journal, seed=self.config.seed, salt=self.config.id_salt)
         self.last_prices: dict[str, float] = {}
         self.exchange = SimulatedExchange(
             instruments=self.instruments,
@@ -173,6 +176,11 @@ class Engine:
             raise ValueError(f"no instrument definition for {', '.join(missing)}")
         self.ctx = EngineContext(self, self.strategy_id)
         self._finished = False
+        self._stop_requested = False
+
+    def request_stop(self) -> None:
+        """Ask a paced run to stop before its next bar (Ctrl-C in a paper session)."""
+        self._stop_requested = True
 
     # ------------------------------------------------------------------ set-up
     @staticmethod
@@ -229,10 +237,15 @@ class Engine:
         ctx = self.ctx
         at_close = self.config.fill.market_fill == "close"
         progress = self._on_progress
+        pacer = self._pacer
         last_prices = self.last_prices
         for k, (sid, row) in enumerate(self.feed.events()):
             st = states[sid]
             end = st.end[row]
+            if pacer is not None:
+                if self._stop_requested:
+                    break
+                pacer(end)  # paced replay: wait until this bar "closes" in session time
             clock._ns = end
             self._k = k
             sym = st.symbol
@@ -289,7 +302,8 @@ class Engine:
         self._finished = True
         self._call("on_stop")
         self._drain()
-        self._dispatch(self.exchange.expire_all(self.clock.now()), notify=False)
+        if not self._stop_requested:  # a stopped paper session keeps its orders working
+            self._dispatch(self.exchange.expire_all(self.clock.now()), notify=False)
         self.mark_portfolio()
         self.check_accounts()
         if self._on_progress is not None:

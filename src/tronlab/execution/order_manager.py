@@ -54,11 +54,16 @@ class OrderManager:
         Receives every order and event.
     seed
         Seed of the random part of client order ids (deterministic runs).
+    salt
+        Mixed into the seed: the run id of a stored run, so that two runs of the same
+        inputs never share client order ids in the database (ids are unique for ever),
+        while one run (a resumed paper session) always draws the same ids.
     """
 
-    def __init__(self, journal: OrderJournal, seed: int = 0) -> None:
+    def __init__(self, journal: OrderJournal, seed: int = 0, salt: str = "") -> None:
         self.journal = journal
-        self._rng = random.Random(seed)  # noqa: S311 - reproducible ids, not secrets
+        # a str seed is hashed with SHA-512 by random.seed: stable across processes
+        self._rng = random.Random(f"{seed}|{salt}" if salt else seed)  # noqa: S311 - not secrets
         self._generators: dict[str, ClientOrderIdGenerator] = {}
         self._orders: dict[str, Order] = {}
 

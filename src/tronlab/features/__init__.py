@@ -4,7 +4,11 @@ Every indicator follows :class:`StreamingIndicator`: feed each closed bar with
 ``update(bar)`` (any object with the :class:`BarLike` fields), read ``value`` once ``ready``.
 Single-input indicators also take ``source`` (see :data:`SOURCES`) and offer the fast path
 ``push(x)``. Results match TA-Lib bar for bar after warm-up (see each class for the function
-and the TA-Lib quirks kept). Core-service layer: imports only the standard library.
+and the TA-Lib conventions kept). Core-service layer: imports only the standard library.
+
+Inputs are expected to be finite. A NaN/inf makes the window indicators (SMA, WMA,
+Bollinger) NaN exactly while it is in their window; the recursive ones (EMA, RSI, MACD, ATR,
+ADX) stay NaN for good, as in TA-Lib; an SMA with ``tick`` raises ValueError on it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ from tronlab.features.streaming import (
     Bollinger,
     BollingerValue,
     MACDValue,
-    RollingHigh,
-    RollingLow,
 )
 from tronlab.features.streaming_session import (
     OpeningRange,
@@ -34,7 +36,15 @@ from tronlab.features.streaming_session import (
     SessionVWAP,
     VWAPValue,
 )
-from tronlab.features.streaming_trend import ADX, ATR, ADXValue, Donchian, DonchianValue
+from tronlab.features.streaming_trend import (
+    ADX,
+    ATR,
+    ADXValue,
+    Donchian,
+    DonchianValue,
+    RollingHigh,
+    RollingLow,
+)
 
 #: Names of the ``source`` values the single-input indicators accept.
 sources: tuple[str, ...] = tuple(SOURCES)

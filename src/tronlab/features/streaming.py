@@ -1,4 +1,4 @@
-"""Single-input streaming indicators: SMA, EMA, WMA, RSI, Bollinger, MACD, rolling high/low.
+"""Single-input streaming indicators: SMA, EMA, WMA, RSI, Bollinger bands and MACD.
 
 Each one takes ``source`` (see :data:`tronlab.features.base.SOURCES`), is fed one closed bar at
 a time with ``update(bar)`` or one raw value with the fast path ``push(x)``, and matches the
@@ -8,11 +8,18 @@ where TA-Lib's output stops being NaN). Per update they do O(1) work on plain Py
 
 from __future__ import annotations
 
-from collections import deque
 from math import fsum, sqrt
 from typing import NamedTuple
 
 from tronlab.features.base import NAN, SingleInput, check_float, check_int
+
+
+def _sum(values: list[float]) -> float:
+    """Correctly rounded sum (``math.fsum``); NaN/inf/overflow fall back to the plain sum."""
+    try:
+        return fsum(values)
+    except (ValueError, OverflowError):  # inf - inf, or an intermediate overflow
+        return sum(values)
 
 
 class SMA(SingleInput):
@@ -72,7 +79,7 @@ class SMA(SingleInput):
             i += 1
             if i == self.period:
                 i = 0
-                self._sum = fsum(buf)
+                self._sum = _sum(buf)
         else:
             ticks = self._ticks
             t = round(x / self._tick)
@@ -115,7 +122,7 @@ class SMA(SingleInput):
         if self._tick is None:
             total = self._sum
             if total - total != 0:  # NaN/inf went through the running sum: use the window
-                total = fsum(self._buf)
+                total = _sum(self._buf)
             return total / self.period
         if self._den is not None:
             return self._sum_ticks / self._den
@@ -196,8 +203,8 @@ class WMA(SingleInput):
         i += 1
         if i == self.period:
             i = 0  # buf is now oldest..newest: recompute both sums exactly
-            self._sum = fsum(buf)
-            self._wsum = fsum([w * v for w, v in enumerate(buf, 1)])
+            self._sum = _sum(buf)
+            self._wsum = _sum([w * v for w, v in enumerate(buf, 1)])
         self._i = i
         self._n += 1
 
@@ -206,7 +213,12 @@ class WMA(SingleInput):
         """The average, NaN until ready."""
         if self._n < self.period:
             return NAN
-        return self._wsum / self._divider
+        total = self._wsum
+        if total - total != 0:  # NaN/inf went through the running sums: use the window
+            i = self._i
+            ordered = self._buf[i:] + self._buf[:i]  # oldest..newest
+            total = _sum([w * v for w, v in enumerate(ordered, 1)])
+        return total / self._divider
 
 
 class RSI(SingleInput):
@@ -306,13 +318,14 @@ class Bollinger(SingleInput):
     Notes
     -----
     The variance is kept from sums of values shifted by a recent value (no catastrophic
-    cancellation at price levels of 10^4 and more) and recomputed exactly every ``period``
-    values; a window of identical values has a standard deviation of exactly 0 (so ``%b`` is
-    NaN there rather than a ratio of rounding noise). Reference: TA-Lib
-    ``BBANDS(timeperiod, nbdevup=k, nbdevdn=k, matype=SMA)``.
+    cancellation at price levels of 10^4 and more), recomputed exactly every ``period``
+    values and whenever the variance is small next to the rounding residue the running sums
+    may carry (after a jump left the window); a window of identical values has a standard
+    deviation of exactly 0 (so ``%b`` is NaN there rather than a ratio of rounding noise).
+    Reference: TA-Lib ``BBANDS(timeperiod, nbdevup=k, nbdevdn=k, matype=SMA)``.
     """
 
-    __slots__ = ("_buf", "_i", "_last", "_ref", "_run", "_s1", "_s2", "k", "period")
+    __slots__ = ("_buf", "_i", "_last", "_peak", "_ref", "_s1", "_s2", "k", "period")
 
     def __init__(self, period: int = 20, k: float = 2.0, source: str = "close") -> None:
         super().__init__(source)
@@ -330,7 +343,7 @@ class Bollinger(SingleInput):
         self._s1 = 0.0
         self._s2 = 0.0
         self._last = NAN
-        self._run = 0
+        self._peak = 0.0
 
     def push(self, x: float) -> None:
         """Feed one raw value."""
@@ -340,32 +353,47 @@ class Bollinger(SingleInput):
         d = x - ref
         old = buf[i] - ref
         self._s1 += d - old
-        self._s2 += d * d - old * old
+        gone = old * old
+        self._s2 += d * d - gone
+        if gone > self._peak:
+            self._peak = gone  # scale of the rounding residue left in the running sums
         buf[i] = x
-        if x == self._last:
-            self._run += 1
-        else:
-            self._run = 1
-            self._last = x
+        self._last = x
         i += 1
         if i == self.period:
             i = 0
-            ref = self._ref = x
-            self._s1 = fsum([v - ref for v in buf])
-            self._s2 = fsum([(v - ref) * (v - ref) for v in buf])
+            self._recenter()
         self._i = i
         self._n += 1
+
+    def _recenter(self) -> None:
+        """Recompute the shifted sums exactly around the latest value."""
+        buf = self._buf
+        last = self._last
+        ref = self._ref = last if last - last == 0 else 0.0
+        self._s1 = _sum([v - ref for v in buf])
+        self._s2 = _sum([(v - ref) * (v - ref) for v in buf])
+        self._peak = 0.0
 
     @property
     def std(self) -> float:
         """Population standard deviation of the window, NaN until ready."""
         if self._n < self.period:
             return NAN
-        if self._run >= self.period:
-            return 0.0  # flat window: exactly 0, not rounding noise
-        mean = self._s1 / self.period
-        var = self._s2 / self.period - mean * mean
-        return sqrt(var) if var > 0.0 else 0.0
+        p = self.period
+        mean = self._s1 / p
+        square = self._s2 / p
+        var = square - mean * mean
+        if not var >= 1e-4 * (self._peak if self._peak > square else square):
+            # the variance is small next to what went through the running sums (a jump just
+            # left the window, prices drifted far from the shift, or the window is flat), or
+            # NaN: recompute exactly around the latest value (a flat window then gives 0)
+            self._recenter()
+            mean = self._s1 / p
+            var = self._s2 / p - mean * mean
+        if var > 0.0:
+            return sqrt(var)
+        return 0.0 if var <= 0.0 else NAN
 
     @property
     def value(self) -> BollingerValue:
@@ -490,75 +518,3 @@ class MACD(SingleInput):
         if self._n < self.warmup:
             return _MACD_NAN
         return MACDValue(self._macd, self._signal, self._macd - self._signal)
-
-
-class _RollingExtreme(SingleInput):
-    """Rolling max (``sign=1``) or min (``sign=-1``) with a monotonic deque, O(1) amortised."""
-
-    __slots__ = ("_dq", "period")
-
-    def __init__(self, period: int, source: str) -> None:
-        super().__init__(source)
-        self.period = check_int("period", period)
-        self.warmup = self.period
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget every value fed."""
-        self._dq: deque[tuple[int, float]] = deque()
-        self._n = 0
-
-    @property
-    def value(self) -> float:
-        """The extreme of the last ``period`` values, NaN until ready."""
-        if self._n < self.period:
-            return NAN
-        return self._dq[0][1]
-
-
-class RollingHigh(_RollingExtreme):
-    """Highest value of the last ``period`` values, current included (TA-Lib ``MAX``).
-
-    Monotonic deque: O(1) amortised per value. Warm-up: ``period`` values. Inputs must not be
-    NaN. Reference: TA-Lib ``MAX(high, period)`` for the default ``source="high"``.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, period: int, source: str = "high") -> None:
-        super().__init__(period, source)
-
-    def push(self, x: float) -> None:
-        """Feed one raw value."""
-        dq = self._dq
-        n = self._n
-        while dq and dq[-1][1] <= x:
-            dq.pop()
-        dq.append((n, x))
-        if dq[0][0] <= n - self.period:
-            dq.popleft()
-        self._n = n + 1
-
-
-class RollingLow(_RollingExtreme):
-    """Lowest value of the last ``period`` values, current included (TA-Lib ``MIN``).
-
-    Monotonic deque: O(1) amortised per value. Warm-up: ``period`` values. Inputs must not be
-    NaN. Reference: TA-Lib ``MIN(low, period)`` for the default ``source="low"``.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, period: int, source: str = "low") -> None:
-        super().__init__(period, source)
-
-    def push(self, x: float) -> None:
-        """Feed one raw value."""
-        dq = self._dq
-        n = self._n
-        while dq and dq[-1][1] >= x:
-            dq.pop()
-        dq.append((n, x))
-        if dq[0][0] <= n - self.period:
-            dq.popleft()
-        self._n = n + 1

@@ -1,15 +1,89 @@
-"""High/low/close streaming indicators: ATR, ADX (+DI/-DI) and Donchian channels.
+"""Range and trend streaming indicators: rolling high/low, Donchian channels, ATR, ADX.
 
-They read ``high``, ``low`` and ``close`` from each bar; ``push_hlc`` / ``push_hl`` are the
-fast paths taking the raw values. Results match TA-Lib bar for bar after warm-up.
+``RollingHigh`` / ``RollingLow`` take a ``source`` and ``push(x)`` like the single-input
+indicators; the others read ``high``, ``low`` and ``close`` from each bar, with ``push_hlc`` /
+``push_hl`` as the fast paths taking the raw values. Results match TA-Lib bar for bar after
+warm-up.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
-from tronlab.features.base import NAN, BarLike, check_int
-from tronlab.features.streaming import RollingHigh, RollingLow
+from tronlab.features.base import NAN, BarLike, SingleInput, check_int
+
+
+class _RollingExtreme(SingleInput):
+    """Rolling max or min of the last ``period`` values with a monotonic deque (O(1) amortised)."""
+
+    __slots__ = ("_dq", "period")
+
+    def __init__(self, period: int, source: str) -> None:
+        super().__init__(source)
+        self.period = check_int("period", period)
+        self.warmup = self.period
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every value fed."""
+        self._dq: deque[tuple[int, float]] = deque()
+        self._n = 0
+
+    @property
+    def value(self) -> float:
+        """The extreme of the last ``period`` values, NaN until ready."""
+        if self._n < self.period:
+            return NAN
+        return self._dq[0][1]
+
+
+class RollingHigh(_RollingExtreme):
+    """Highest value of the last ``period`` values, current included (TA-Lib ``MAX``).
+
+    Monotonic deque: O(1) amortised per value. Warm-up: ``period`` values. Inputs must not be
+    NaN. Reference: TA-Lib ``MAX(high, period)`` for the default ``source="high"``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int, source: str = "high") -> None:
+        super().__init__(period, source)
+
+    def push(self, x: float) -> None:
+        """Feed one raw value."""
+        dq = self._dq
+        n = self._n
+        while dq and dq[-1][1] <= x:
+            dq.pop()
+        dq.append((n, x))
+        if dq[0][0] <= n - self.period:
+            dq.popleft()
+        self._n = n + 1
+
+
+class RollingLow(_RollingExtreme):
+    """Lowest value of the last ``period`` values, current included (TA-Lib ``MIN``).
+
+    Monotonic deque: O(1) amortised per value. Warm-up: ``period`` values. Inputs must not be
+    NaN. Reference: TA-Lib ``MIN(low, period)`` for the default ``source="low"``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, period: int, source: str = "low") -> None:
+        super().__init__(period, source)
+
+    def push(self, x: float) -> None:
+        """Feed one raw value."""
+        dq = self._dq
+        n = self._n
+        while dq and dq[-1][1] >= x:
+            dq.pop()
+        dq.append((n, x))
+        if dq[0][0] <= n - self.period:
+            dq.popleft()
+        self._n = n + 1
 
 
 def _true_range(high: float, low: float, prev_close: float) -> float:

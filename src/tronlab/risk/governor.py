@@ -16,8 +16,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from tronlab.execution.intents import OrderIntent
     from tronlab.model import Portfolio
-    from tronlab.strategy.intents import OrderIntent
 
 
 class RiskAction(StrEnum):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tronlab.storage.db import Database
 from tronlab.storage.models import RunArtifactRow
 from tronlab.storage.repositories import RecordNotFound, RunRecord
+from tronlab.storage.repositories.runs import new_run_id
 
 JSON_GZ = "application/json+gzip"
 
@@ -34,7 +35,10 @@ class BacktestRecorder:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def save_backtest(self, result: Any) -> str:
+    def new_run_id(self) -> str:
+        return new_run_id(self.db.clock())
+
+    def save_backtest(self, result: Any, run_id: str) -> str:
         config = {
             **dict(result.config),
             "params": dict(result.params),
@@ -43,7 +47,7 @@ class BacktestRecorder:
             "timezone": result.timezone,
         }
         with self.db.unit_of_work() as uow:
-            run = uow.runs.create("backtest", result.strategy, config)
+            run = uow.runs.create("backtest", result.strategy, config, run_id=run_id or None)
             uow.orders.add_new(result.orders, run_id=run.id)
             now = self.db.clock()
             artifacts = {
@@ -102,7 +106,7 @@ def load_run(db: Database, run_id: str, *, equity: bool = True) -> dict[str, Any
             run = uow.runs.get(matches[0])
             if run is None:  # deleted between the two reads
                 raise RecordNotFound(f"run {matches[0]} not found")
-        tz = str(run.config.get("timezone") or "UTC")
+        tz = str(run.config.get("timezone") or (run.metrics or {}).get("timezone") or "UTC")
         fills = uow.orders.fills(run_id=run.id)
         rows = uow.session.execute(
             select(RunArtifactRow.name, RunArtifactRow.content).where(

@@ -20,9 +20,9 @@ Hooks: ``on_start``, ``on_bar``, ``on_fill``, ``on_order_event``, ``on_stop``. E
 takes a ``rationale`` and a ``confidence`` in [0, 1]; both are stored with the order.
 """
 
+from tronlab.execution.intents import IntentError, OrderIntent
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.base import INTERFACE_VERSION, Context, Indicator, Strategy
-from tronlab.strategy.intents import IntentError, OrderIntent
 from tronlab.strategy.params import Param, ParamError, declared_params, parse_assignments
 from tronlab.strategy.registry import available_strategies, get_strategy, register
 

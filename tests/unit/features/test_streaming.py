@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from math import fsum, sqrt
 from typing import Any
 
@@ -310,6 +311,28 @@ def test_float_sma_does_not_drift_and_recovers_from_outliers() -> None:
     assert long.value == pytest.approx(fsum(xs[-7:]) / 7, rel=1e-15)
 
 
+@pytest.mark.parametrize("bad", [NAN, math.inf, -math.inf])
+@pytest.mark.parametrize("make", [lambda: SMA(4), lambda: WMA(4), lambda: Bollinger(4)])
+def test_a_non_finite_input_poisons_window_indicators_only_while_in_the_window(
+    make: Any, bad: float
+) -> None:
+    indicator, fresh = make(), make()
+    tail = [5.0, 6.0, 7.5, 6.5]
+    pushed(indicator, [1.0, 2.0, 3.0, 1e300, -1e300, 1e300, bad, math.inf, -math.inf, 2.0])
+    for k, x in enumerate(tail):
+        indicator.push(x)
+        value = indicator.value
+        first = value[0] if isinstance(value, tuple) else value
+        assert math.isfinite(first) == (k >= 2)  # finite once the inf and -inf have left
+    pushed(fresh, tail)
+    assert indicator.value == fresh.value  # healed: exactly what a fresh window gives
+
+
+def test_tick_sma_rejects_non_finite_inputs() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        SMA(3, tick=0.01).push(NAN)
+
+
 def test_reset_forgets_everything() -> None:
     for indicator in (SMA(2), SMA(2, tick=0.5), EMA(2), WMA(2), RSI(2), Bollinger(2)):
         pushed(indicator, [1.0, 2.0, 3.0])
@@ -337,10 +360,10 @@ def test_wma_weights_the_newest_value_most() -> None:
 
 def test_wma_stays_exact_over_a_long_series() -> None:
     wma = WMA(4)
-    xs = [1e6 + (i % 13) * 0.37 for i in range(10_001)]
+    xs = [1e6 + (i % 13) * 0.37 + i * 0.001 for i in range(10_001)]
     pushed(wma, xs)
     assert wma.value == pytest.approx(
-        fsum(w * x for w, x in zip(range(1, 5), xs[-4:], strict=True)) / 10
+        fsum(w * x for w, x in zip(range(1, 5), xs[-4:], strict=True)) / 10, rel=1e-15
     )
 
 
@@ -398,6 +421,40 @@ def test_bollinger_is_accurate_at_high_price_levels() -> None:
     mean = fsum(window) / 4
     std = sqrt(fsum((d - mean) ** 2 for d in window) / 4)
     assert boll.std == pytest.approx(std, rel=1e-6)  # naive E[x^2]-E[x]^2 would be ~100% off
+
+
+def test_bollinger_flat_window_right_after_a_jump_is_exactly_flat() -> None:
+    boll = Bollinger(5, k=2.0)
+    xs = [27795.27, 12485.98, 27488.18, 27665.73, 3000.91, 18880.96, 21709.45, 8892.42]
+    pushed(boll, [*xs, 22294.66, *[26867.37] * 5])
+    assert boll.std == 0.0  # running sums alone would leave ~1e-4 of rounding residue
+    assert math.isnan(boll.value.percent_b)
+
+
+def exact_std(window: Sequence[float]) -> float:
+    values = [Fraction(v) for v in window]
+    mean = sum(values) / len(values)
+    return sqrt(float(sum((v - mean) ** 2 for v in values) / len(values)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.integers(1, 3_000_000), st.sampled_from([2_000_000, 2_000_001])),
+        min_size=1,
+        max_size=50,
+    ),
+    st.integers(1, 9),
+)
+def test_bollinger_std_is_exact_after_jumps_and_flats(cents: list[int], period: int) -> None:
+    xs = [c / 100 for c in cents]
+    boll = Bollinger(period, k=1.0)
+    for i, x in enumerate(xs):
+        boll.push(x)
+        if i + 1 < period:
+            continue
+        want = exact_std(xs[i + 1 - period : i + 1])
+        assert boll.std == pytest.approx(want, rel=1e-12, abs=0.0)
 
 
 # ----------------------------------------------------------------------------- MACD
@@ -618,6 +675,15 @@ def test_opening_range_completes_on_the_first_bar_after_the_window() -> None:
     orng.update(bar_at(5, 12, 9))  # then a gap: no bar closing at minute 15
     assert not orng.ready
     orng.update(bar_at(20, 30, 1))  # not part of the range
+    assert orng.ready
+    assert tuple(orng.value) == (12, 8, True)
+
+
+def test_a_bar_starting_exactly_at_the_window_end_is_not_part_of_the_range() -> None:
+    orng = OpeningRange(15)
+    orng.update(bar_at(0, 10, 8))
+    orng.update(bar_at(5, 12, 9))  # ends at minute 10; minute 10-15 is missing
+    orng.update(bar_at(15, 30, 1))  # starts exactly at open + 15 min
     assert orng.ready
     assert tuple(orng.value) == (12, 8, True)
 

@@ -119,3 +119,18 @@ def test_flat_windows_give_exact_zero_like_talib() -> None:
     for x in c[:30].tolist():
         rsi.push(x)
     assert rsi.value == talib.RSI(c[:30], 5)[-1] == 0.0
+
+
+def test_tiny_directional_movement_is_not_treated_as_zero() -> None:
+    # big true ranges (close gaps) with +DM of 1e-12 per bar: +DI ~ 1e-11, DX 100 (TA-Lib
+    # tests the DI sum against exactly 0, not against a fixed epsilon)
+    i = np.arange(60)
+    c = np.where(i % 2 == 0, 100.0, 110.0)
+    h = 111.0 + i * 1e-12
+    lo = np.full(60, 99.0)
+    adx = ADX(4)
+    for row in zip(h.tolist(), lo.tolist(), c.tolist(), strict=True):
+        adx.push_hlc(*row)
+    assert adx.value.adx == talib.ADX(h, lo, c, 4)[-1] == pytest.approx(100.0)
+    assert adx.value.plus_di == pytest.approx(talib.PLUS_DI(h, lo, c, 4)[-1], rel=1e-9)
+    assert 0 < adx.value.plus_di < 1e-10

@@ -46,6 +46,11 @@ def _run_record(row: RunRow) -> RunRecord:
     )
 
 
+def new_run_id(started: datetime) -> str:
+    """``YYYYMMDD-HHMMSS-<8 random hex>``: sortable by start time, unique."""
+    return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+
+
 class RunRepository:
     """Runs (``runs``): what was run, with which configuration, and how it ended."""
 
@@ -81,7 +86,7 @@ class RunRepository:
         if kind not in RUN_KINDS:
             raise ValueError(f"run kind must be one of {', '.join(RUN_KINDS)}; got {kind!r}")
         started = _aware(started_at, "started_at") if started_at else self._clock()
-        rid = run_id or f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+        rid = run_id or new_run_id(started)
         row = RunRow(
             id=rid,
             kind=kind,
