@@ -68,7 +68,7 @@ log = structlog.get_logger("tronlab.engine")
 class AccountingError(TronlabError):
     """Cash and positions do not reconcile with the fills: a bug, never a market condition."""
 
-    code = "ACCOUNTING"
+    default_code = "ACCOUNTING"
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,10 @@ class Engine:
         self.ctx = EngineContext(self, self.strategy_id)
         self._finished = False
         self._stop_requested = False
+        # hooks the strategy does not override are not called (no queueing per event)
+        cls = type(strategy)
+        self._wants_fills = cls.on_fill is not Strategy.on_fill
+        self._wants_events = cls.on_order_event is not Strategy.on_order_event
 
     def request_stop(self) -> None:
         """Ask a paced run to stop before its next bar (Ctrl-C in a paper session)."""
@@ -414,7 +418,8 @@ class Engine:
         event = standalone_reject(coid, now, reason, message)
         self.refusals.append(event)
         self.orders.record(None, event)
-        self._callbacks.append(("on_order_event", event))
+        if self._wants_events:
+            self._callbacks.append(("on_order_event", event))
 
     def _dispatch(self, events: list[ExchangeEvent], *, notify: bool = True) -> None:
         portfolio = self.portfolio
@@ -431,9 +436,9 @@ class Engine:
                 signed = float(fill.quantity) * (1.0 if fill.side is Side.BUY else -1.0)
                 cash = -signed * float(fill.price) * mult - float(fill.fee)
                 self.flows.append((self._k, inst.symbol, signed * mult, cash))
-                if notify:
+                if notify and self._wants_fills:
                     self._callbacks.append(("on_fill", fill))
-            if notify:
+            if notify and self._wants_events:
                 self._callbacks.append(("on_order_event", event))
 
     # ------------------------------------------------------------------ queries
@@ -504,7 +509,9 @@ class Engine:
         for pos in self.portfolio.open_positions():
             last = self.last_prices.get(pos.instrument_id.symbol)
             if last is not None and last > 0:
-                prices[pos.instrument_id] = Decimal(repr(last))
+                price = Decimal(repr(last))
+                if price != pos.last_price:  # re-marking at the same price changes nothing
+                    prices[pos.instrument_id] = price
         if prices:
             self.portfolio.mark(prices)
 
