@@ -144,7 +144,8 @@ def test_cancel_of_a_terminal_order_returns_it(h: PaperHarness) -> None:
         await h.bar("INFY", 1800.0, 1801.0, 1799.0, 1800.0, 1000)
         assert order.status is OrderStatus.FILLED
         again = await h.broker.cancel_order(str(order.client_order_id))
-        assert again is order and again.status is OrderStatus.FILLED
+        assert again is order
+        assert again.status is OrderStatus.FILLED
         resting = await h.broker.place_order(
             h.request(EQ, Side.BUY, "1", order_type=OrderType.LIMIT, limit_price=Decimal("1700"))
         )

@@ -28,7 +28,7 @@ def frame() -> pd.DataFrame:
     return generate_market(seed=5, days=6).bars["SYNTH_HDFC"]
 
 
-def _event(costs, fill: str) -> Engine:  # noqa: ANN001
+def _event(costs, fill: str) -> Engine:
     series = BarSeries(SeriesKey("SYNTH_HDFC", "1m"), frame(), None)  # no session gate
     engine = Engine(
         SmaCross(fast=FAST, slow=SLOW, quantity=QTY, tick=TICK),
@@ -49,7 +49,7 @@ def test_vector_equals_event(fill: str, costs: str) -> None:
     starts = pd.DatetimeIndex(df["timestamp"]).as_unit("ns")
     model = PercentCost(Decimal("0.0003")) if costs == "percent" else ZerodhaCosts()
 
-    def fees(side, qty, price, bar):  # noqa: ANN001, ANN202 - the vector path's callback
+    def fees(side, qty, price, bar):
         # the same cost model, fill by fill, at the fill's time (bar start or bar end)
         out = []
         for s, q, p, b in zip(side, qty, price, bar, strict=True):
