@@ -254,8 +254,15 @@ def table(rows: list[dict[str, Any]], commission: float) -> str:
     return "\n".join(out) + "\n"
 
 
+def _times(x: float) -> str:
+    """``x`` = peer time / our time, as '3.9x faster' or '40x slower'."""
+    if x >= 1:
+        return f"{x:.1f}x faster than"
+    return f"{1 / x:.1f}x slower than" if x > 0 else "n/a vs"
+
+
 def ratios(rows: list[dict[str, Any]]) -> list[str]:
-    """``x`` = peer time / our time: above 1 means tronlab is faster."""
+    """Each tronlab engine against each peer at the same size and commission."""
     lines = []
     ok = [r for r in rows if "trades" in r]
     for ours in (r for r in ok if r["name"].startswith(OURS_PREFIX)):
@@ -266,11 +273,11 @@ def ratios(rows: list[dict[str, Any]]) -> list[str]:
             ):
                 continue
             run_x = peer["seconds"] / ours["seconds"] if ours["seconds"] > 0 else float("inf")
-            wall_x = (peer["wall_s"] or 0) / ours["wall_s"] if ours["wall_s"] else float("nan")
+            wall_x = (peer["wall_s"] or 0) / ours["wall_s"] if ours["wall_s"] else 0.0
             lines.append(
                 f"{ours['engine']} @ {ours['bars']:,} bars, commission {ours['commission']:g}: "
-                f"{run_x:.2f}x {peer['engine']} warm run ({ours['seconds']:.3f} s vs "
-                f"{peer['seconds']:.3f} s), {wall_x:.2f}x on process wall "
+                f"{_times(run_x)} {peer['engine']} warm ({ours['seconds']:.3f} s vs "
+                f"{peer['seconds']:.3f} s); process wall {_times(wall_x)} it "
                 f"({ours['wall_s']:.2f} s vs {peer['wall_s']:.2f} s)"
             )
     return lines
@@ -434,7 +441,7 @@ def main() -> int:
         )
         md.append(table(rows, args.commission))
     if ratio_lines:
-        md.append("\nRatios (peer time / tronlab time; > 1 means tronlab is faster):\n\n")
+        md.append("\nRatios (median warm run seconds, and median process wall):\n\n")
         md.extend(f"- {ln}\n" for ln in ratio_lines)
     if check_lines:
         md.append("\nChecks against the exact reference:\n\n")

@@ -7,15 +7,17 @@ held in UTC, and accounting arithmetic is exact or fails loudly.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tronlab.model.errors import ValidationError
 
 E = TypeVar("E", bound=Enum)
+D = TypeVar("D")
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -135,3 +137,37 @@ def as_enum(cls: type[E], value: object, name: str) -> E:
         raise ValidationError(
             f"{name} must be one of {allowed}; got {value!r}", code="BAD_ENUM"
         ) from None
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def trusted(cls: type[D], **values: Any) -> D:
+    """Build a frozen dataclass instance *without* running its checks.
+
+    Only for the model's own hot paths, with values that are valid by construction (derived
+    from already-validated fields with exact arithmetic): it skips ``__post_init__``, which
+    would re-check every field. Every field must be given.
+    """
+    obj = object.__new__(cls)
+    setter = object.__setattr__
+    for name in _field_names(cls):
+        setter(obj, name, values[name])
+    return obj
+
+
+def evolve(obj: D, **changes: Any) -> D:
+    """``dataclasses.replace`` without ``__post_init__`` (see :func:`trusted`)."""
+    cls = type(obj)
+    new = object.__new__(cls)
+    setter = object.__setattr__
+    for name in _field_names(cls):
+        setter(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new

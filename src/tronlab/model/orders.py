@@ -23,6 +23,7 @@ from tronlab.model._values import (
     non_negative,
     optional_positive,
     ratio,
+    trusted,
 )
 from tronlab.model.enums import (
     EventSource,
@@ -444,8 +445,16 @@ class Order:
         message: str = "",
         source: EventSource = EventSource.LOCAL,
     ) -> OrderEvent:
-        return OrderEvent(
-            ts=ts,
+        # Built without OrderEvent's field checks: kind and statuses are enum members chosen
+        # here, the order id and fill are validated objects; only the caller-supplied ``ts``,
+        # ``source`` and texts are checked (hot path: several events per order).
+        if reason is not None and not isinstance(reason, str):
+            raise ValidationError("reason must be a str or None", code="TYPE")
+        if not isinstance(message, str):
+            raise ValidationError("message must be a str", code="TYPE")
+        return trusted(
+            OrderEvent,
+            ts=aware_utc(ts, "ts"),
             kind=kind,
             client_order_id=self.client_order_id,
             status=new_status,
@@ -454,7 +463,7 @@ class Order:
             fill=fill,
             reason=reason,
             message=message,
-            source=source,
+            source=as_enum(EventSource, source, "source"),
         )
 
     def _commit(self, event: OrderEvent) -> OrderEvent:

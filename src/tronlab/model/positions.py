@@ -18,7 +18,7 @@ the multiplier.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tronlab.model._values import (
@@ -27,6 +27,7 @@ from tronlab.model._values import (
     ONE,
     ZERO,
     as_enum,
+    evolve,
     non_negative,
     optional_positive,
     positive,
@@ -162,7 +163,7 @@ class Position:
 
     def mark(self, price: Decimal) -> Position:
         """Return the position marked at ``price`` (> 0)."""
-        return replace(self, last_price=positive(price, "price"))
+        return evolve(self, last_price=positive(price, "price"))
 
     def apply_fill(self, fill: Fill) -> Position:
         """Return the position after ``fill`` (which must be for this instrument)."""
@@ -214,7 +215,9 @@ class Position:
             realized = _add(realized, _mul(_sub(_mul(q, px), cost), mult))
             new_q = _add(q, signed)
             new_cost = _mul(new_q, px)
-        return replace(
+        # Every field is derived from validated values with exact arithmetic, so the new
+        # position skips re-validation (hot path of every fill).
+        return evolve(
             self,
             quantity=new_q,
             cost_basis=new_cost,

@@ -68,7 +68,12 @@ class Param(Generic[T]):
                 raise ValueError(f"{value!r} is not a boolean (true/false)")
             convert: Any = self.type
             try:
-                return convert(float(text)) if convert is int and "." in text else convert(text)
+                if convert is int and ("." in text or "e" in text):
+                    number = float(text)
+                    if not number.is_integer():
+                        raise ValueError
+                    return int(number)
+                return convert(text)
             except ValueError:
                 raise ValueError(f"{value!r} is not {self.type.__name__}") from None
         return value

@@ -164,3 +164,12 @@ def test_engine_refuses_symbols_without_instruments() -> None:
     series = BarSeries(SeriesKey("TEST", "1m"), bars([FLAT]), None)
     with pytest.raises(ValueError, match="no instrument definition for TEST"):
         Engine(Scripted({}), [series], {}, ZeroCost())
+
+
+def test_int_parameters_refuse_fractions() -> None:
+    from tronlab.strategy import ParamError
+    from tronlab.strategy.library.sma_cross import SmaCross
+
+    assert SmaCross(fast="5.0", slow="2e1").params["slow"] == 20
+    with pytest.raises(ParamError, match=r"'2\.5' is not int"):
+        SmaCross(fast="2.5")
