@@ -12,7 +12,7 @@ import hashlib
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +32,7 @@ from tronlab.execution.costs import CostModel, cost_model_for
 from tronlab.execution.fill_model import FillConfig, slippage_from_spec
 from tronlab.execution.order_manager import OrderJournal
 from tronlab.model import Instrument, MarginModel, Product, Venue
-from tronlab.risk import RiskGovernor
+from tronlab.risk import PreTradeRisk
 from tronlab.strategy.base import Strategy
 from tronlab.strategy.registry import get_strategy
 
@@ -109,6 +109,21 @@ class CalendarGate:
         starts, ends = windows
         i = bisect.bisect_right(starts, ts_ns) - 1
         return i >= 0 and ts_ns < ends[i]
+
+    def bounds(self, symbol: str, ts_ns: int) -> tuple[datetime, datetime] | None:
+        """Open and close (UTC) of the session containing ``ts_ns`` (its close included, so a
+        decision at the close of the last bar still sees its session), else ``None``."""
+        cal = self._calendars.get(symbol)
+        if cal is None:
+            return None
+        day = pd.Timestamp(ts_ns, tz="UTC").tz_convert(cal.tz).date()
+        try:
+            session = cal.session(day)
+        except (ValueError, KeyError):
+            return None
+        if session is None or not (session.open.value <= ts_ns <= session.close.value):
+            return None
+        return session.open.to_pydatetime(), session.close.to_pydatetime()
 
     @staticmethod
     def _load(cal: TradingCalendar, year: int) -> tuple[list[int], list[int]]:
@@ -189,7 +204,7 @@ def run_backtest(
     calendars: Mapping[str, str | None] | None = None,
     instruments: Mapping[str, Instrument] | None = None,
     fees: CostModel | None = None,
-    risk: RiskGovernor | None = None,
+    risk: PreTradeRisk | None = None,
     recorder: RunRecorder | None = None,
     progress: Callable[[int, int], None] | None = None,
     journal: OrderJournal | None = None,

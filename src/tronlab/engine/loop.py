@@ -19,6 +19,7 @@ switched off and the run finishes without it.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import traceback
 from collections import deque
@@ -58,7 +59,7 @@ from tronlab.model import (
     TronlabError,
     ValidationError,
 )
-from tronlab.risk import PassThroughRisk, RiskGovernor, RiskView
+from tronlab.risk import PassThroughRisk, PreTradeRisk
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.base import Strategy
 
@@ -82,6 +83,8 @@ class EngineConfig:
     product: Product | None = None
     seed: int = 7
     id_salt: str = ""  # the run id of a stored run (see OrderManager)
+    mode: str = "backtest"  # backtest, paper or live (what the risk rules see)
+    timezone: str = "UTC"  # the exchange's zone (calendar days of the risk governor)
     max_strategy_errors: int = 100
 
 
@@ -127,7 +130,7 @@ class Engine:
         fees: CostModel,
         *,
         config: EngineConfig | None = None,
-        risk: RiskGovernor | None = None,
+        risk: PreTradeRisk | None = None,
         sessions: SessionGate | None = None,
         journal: OrderJournal | None = None,
         clock: SimulatedClock | None = None,
@@ -144,7 +147,8 @@ class Engine:
         self.portfolio = Portfolio(
             self.config.currency, self.config.initial_cash, margin_model=self.config.margin
         )
-        self.risk: RiskGovernor = risk or PassThroughRisk()
+        self.risk: PreTradeRisk = risk or PassThroughRisk()
+        self._risk_on_time = not isinstance(self.risk, PassThroughRisk)
         self.journal = journal or MemoryJournal()
         self.orders = OrderManager(self.journal, seed=self.config.seed, salt=self.config.id_salt)
         self.last_prices: dict[str, float] = {}
@@ -162,6 +166,13 @@ class Engine:
         self.strategy_logs: list[dict[str, Any]] = []
         # (event index, symbol, signed quantity * multiplier, cash change) per fill
         self.flows: list[tuple[int, str, float, float]] = []
+        # float shadows for the per-bar risk look (the Decimal books stay the truth)
+        self._cash_f = float(self.config.initial_cash)
+        self._pos_f: dict[str, float] = {}
+        self._intraday: set[str] = set()  # symbols whose open position is intraday (MIS)
+        self.last_bar_ns: dict[str, int] = {}
+        self.mode = self.config.mode
+        self._sessions = sessions
         self._on_progress = on_progress
         self._callbacks: deque[tuple[str, Any]] = deque()
         self._active = True
@@ -243,6 +254,8 @@ class Engine:
         progress = self._on_progress
         pacer = self._pacer
         last_prices = self.last_prices
+        last_bar_ns = self.last_bar_ns
+        risk_on_time = self.risk.on_time if self._risk_on_time else None
         for k, (sid, row) in enumerate(self.feed.events()):
             st = states[sid]
             end = st.end[row]
@@ -266,6 +279,7 @@ class Engine:
                     if events:
                         self._dispatch(events)
                 last_prices[sym] = c
+                last_bar_ns[sym] = end
             st.row = row
             bar = Bar(sym, st.timeframe, row, st.start[row], end, o, h, lo, c, v, st.session[row])
             self._current = st
@@ -273,6 +287,9 @@ class Engine:
                 push_close(c)
             for ind in st.indicators:
                 ind.update(bar)
+            if risk_on_time is not None:
+                for closing in risk_on_time(self):  # square-off, kill switch, loss limit
+                    self.submit_intent(closing)
             if self._active:
                 try:
                     strategy.on_bar(ctx, bar)
@@ -371,9 +388,7 @@ class Engine:
             self._refuse(coid, now, "UNKNOWN_INSTRUMENT", f"{intent.symbol} is not in this run")
             return str(coid)
         self.mark_portfolio()
-        decision = self.risk.check(
-            intent, RiskView(now=now, portfolio=self.portfolio, last_prices=dict(self.last_prices))
-        )
+        decision = self.risk.check(intent, self)
         if not decision.allowed:
             code = decision.reason_code if decision.reason_code != "OK" else "ZERO_QUANTITY"
             self._refuse(coid, now, f"RISK_{code}", decision.message or "denied by risk")
@@ -409,6 +424,10 @@ class Engine:
         self._dispatch(
             self.exchange.submit(order, now, self.clock.now_ns(), after_hours_queue=queue)
         )
+        children = decision.values.get("children") if decision.values else None
+        if children and len(children) > 1:  # a freeze-limit split: send the other children
+            for child in children[1:]:
+                self.submit_intent(dataclasses.replace(intent, quantity=Decimal(str(child))))
         return str(coid)
 
     def cancel(self, client_order_id: str) -> None:
@@ -430,16 +449,72 @@ class Engine:
             fill = event.fill
             if fill is not None:
                 inst = self.instruments[fill.instrument_id.symbol]
-                portfolio.apply_fill(fill, inst)
+                sym = inst.symbol
+                before = portfolio.positions.get(inst.id)
+                realized_before = Decimal(0) if before is None else before.realized_pnl
+                qty_before = Decimal(0) if before is None else before.quantity
+                after = portfolio.apply_fill(fill, inst)
                 self.fills.append(fill)
                 mult = float(inst.multiplier)
                 signed = float(fill.quantity) * (1.0 if fill.side is Side.BUY else -1.0)
                 cash = -signed * float(fill.price) * mult - float(fill.fee)
-                self.flows.append((self._k, inst.symbol, signed * mult, cash))
+                self.flows.append((self._k, sym, signed * mult, cash))
+                self._cash_f += cash
+                self._pos_f[sym] = self._pos_f.get(sym, 0.0) + signed * mult
+                flipped = qty_before != 0 and (after.quantity > 0) != (qty_before > 0)
+                if after.quantity == 0:
+                    self._intraday.discard(sym)
+                elif qty_before == 0 or flipped:
+                    if order.product is not None and order.product.is_intraday:
+                        self._intraday.add(sym)
+                    else:
+                        self._intraday.discard(sym)
+                closed = qty_before != 0 and (after.quantity == 0 or flipped)
+                self.risk.on_fill(fill, after.realized_pnl - realized_before, closed, self)
                 if notify and self._wants_fills:
                     self._callbacks.append(("on_fill", fill))
             if notify and self._wants_events:
                 self._callbacks.append(("on_order_event", event))
+
+    # ------------------------------------------------------------------ the risk view
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def now_ns(self) -> int:
+        return self.clock.now_ns()
+
+    def exchange_tz(self, symbol: str | None = None) -> str:
+        return self.config.timezone
+
+    def session_bounds(self, symbol: str, ts_ns: int) -> tuple[datetime, datetime] | None:
+        bounds = getattr(self._sessions, "bounds", None)
+        if bounds is None:
+            return None
+        result: tuple[datetime, datetime] | None = bounds(symbol, ts_ns)
+        return result
+
+    def equity_estimate(self) -> float:
+        equity = self._cash_f
+        for sym, q in self._pos_f.items():
+            if q:
+                equity += q * self.last_prices.get(sym, 0.0)
+        return equity
+
+    def positions(self) -> dict[str, Decimal]:
+        return {p.instrument_id.symbol: p.quantity for p in self.portfolio.open_positions()}
+
+    def intraday_positions(self) -> dict[str, Decimal]:
+        return {s: q for s, q in self.positions().items() if s in self._intraday}
+
+    def recent(self, symbol: str, n: int) -> tuple[Any, Any]:
+        st = self._primary.get(symbol.upper())
+        if st is None:
+            return (), ()
+        lo = max(0, st.row + 1 - n)
+        return st.series.end_ns[lo : st.row + 1], st.series.close[lo : st.row + 1]
+
+    def reference(self) -> Mapping[str, float]:
+        return self.last_prices
 
     # ------------------------------------------------------------------ queries
     def instrument(self, symbol: str) -> Instrument:

@@ -1,11 +1,25 @@
-"""Pre-trade risk: the governor every order intent passes through (rules come in issue 4)."""
+"""Pre-trade risk: the governor every order intent passes through, its rules and sizing."""
 
-from tronlab.risk.governor import (
+from tronlab.risk.context import Lock, RiskState, Rule, RuleContext, TradingState
+from tronlab.risk.decision import (
+    MarketView,
     PassThroughRisk,
+    PreTradeRisk,
     RiskAction,
     RiskDecision,
-    RiskGovernor,
-    RiskView,
 )
+from tronlab.risk.governor import RiskGovernor
 
-__all__ = ["PassThroughRisk", "RiskAction", "RiskDecision", "RiskGovernor", "RiskView"]
+__all__ = [
+    "Lock",
+    "MarketView",
+    "PassThroughRisk",
+    "PreTradeRisk",
+    "RiskAction",
+    "RiskDecision",
+    "RiskGovernor",
+    "RiskState",
+    "Rule",
+    "RuleContext",
+    "TradingState",
+]

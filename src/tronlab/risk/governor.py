@@ -1,71 +1,355 @@
-"""The mandatory pre-trade hop: every order intent is approved, resized or denied here.
+"""The risk governor: the law every order obeys, the same in backtest, paper and live.
 
-The engine calls :meth:`RiskGovernor.check` for each intent before the order manager sees it,
-in every mode (backtest, paper, live). A denial is returned as a decision with a
-machine-readable reason code, never raised; the engine turns it into an event for the strategy
-and the journal. :class:`PassThroughRisk` approves everything and is the default until the
-rules of issue 4 exist.
+For each order intent it returns approve, resize or deny with a reason code, a message and
+the values it compared (:class:`~tronlab.risk.decision.RiskDecision`). Order of the checks:
+
+1. the kill switch (HALTED: nothing but the governor's own closing orders);
+2. the trading state: REDUCING (after a daily-loss breach) admits only exits;
+3. active locks (cooldown, volatility pause) block entries;
+4. the configured rules in order (:mod:`tronlab.risk.rules`): the first denial wins, resizes
+   take the smallest quantity.
+
+On every bar (:meth:`RiskGovernor.on_time`) it rolls the trading day at the first bar of a
+new exchange-local date (calendar-day semantics: start-of-day equity, counters and day locks
+reset), watches the daily loss limit (switching to REDUCING and optionally flattening),
+applies the kill switch, and issues the intraday square-off: once per day, at the configured
+time, it returns closing orders for every intraday position, also in backtests.
+
+Every decision goes to an audit sink (stored as a risk event), and the state is handed to a
+state sink after every change, so a restarted session resumes with the same counters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, time
 from decimal import Decimal
-from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Any
+from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from tronlab.execution.intents import OrderIntent
-    from tronlab.model import Portfolio
+from tronlab.execution.intents import OrderIntent
+from tronlab.model import Fill, OrderType, Product, Side
+from tronlab.risk.context import Lock, RiskState, Rule, RuleContext, TradingState
+from tronlab.risk.decision import (
+    MarketView,
+    PassThroughRisk,
+    PreTradeRisk,
+    RiskAction,
+    RiskDecision,
+)
+
+__all__ = [
+    "AuditRecord",
+    "MarketView",
+    "PassThroughRisk",
+    "PreTradeRisk",
+    "RiskAction",
+    "RiskDecision",
+    "RiskGovernor",
+]
+
+GOVERNOR = "risk"  # strategy id of the governor's own orders
+
+AuditRecord = dict[str, Any]
 
 
-class RiskAction(StrEnum):
-    APPROVE = "approve"
-    RESIZE = "resize"
-    DENY = "deny"
+class RiskGovernor:
+    """A rule-based :class:`~tronlab.risk.decision.PreTradeRisk`.
 
+    Parameters
+    ----------
+    rules
+        The enabled rules, in the order they are checked.
+    square_off
+        ``(kind -> local time)`` of the intraday square-off (e.g. ``{"EQ": time(15, 20),
+        "FUT": time(15, 25), "OPT": time(15, 25)}``); empty disables it.
+    daily_loss
+        A rule object with ``breached(ctx) -> bool`` and ``config.flatten_on_breach`` (the
+        daily-loss rule), checked on every bar.
+    audit
+        Receives one record per decision (time, rule, decision, reason, symbol, values).
+    persist
+        Receives the state after every change (paper and live sessions store it).
+    kill_switch
+        Returns ``(on, reason)``: read on every bar (a CLI command sets it in the database).
+    state
+        A state to resume from.
+    """
 
-@dataclass(frozen=True)
-class RiskDecision:
-    """The governor's answer for one intent."""
+    def __init__(
+        self,
+        rules: Sequence[Rule] = (),
+        *,
+        square_off: Mapping[str, time] | None = None,
+        daily_loss: Any = None,
+        audit: Callable[[AuditRecord], None] | None = None,
+        persist: Callable[[RiskState], None] | None = None,
+        kill_switch: Callable[[], tuple[bool, str]] | None = None,
+        state: RiskState | None = None,
+    ) -> None:
+        self.rules = list(rules)
+        self.square_off = dict(square_off or {})
+        self.daily_loss = daily_loss
+        self.state = state or RiskState()
+        self._audit = audit
+        self._persist = persist
+        self._kill = kill_switch
+        self._tz: ZoneInfo | None = None
+        self._next_day_ns = -1  # first ns of the next local day (roll check)
+        self._square_off_ns: dict[str, int] = {}  # kind -> today's square-off time in ns
+        self.decisions: list[AuditRecord] = []
 
-    action: RiskAction
-    quantity: Decimal
-    reason_code: str = "OK"
-    message: str = ""
-    rule: str = ""
-
-    @classmethod
-    def approve(cls, quantity: Decimal) -> RiskDecision:
-        return cls(RiskAction.APPROVE, quantity)
-
-    @classmethod
-    def deny(cls, reason_code: str, message: str, rule: str = "") -> RiskDecision:
-        return cls(RiskAction.DENY, Decimal(0), reason_code, message, rule)
-
+    # ------------------------------------------------------------------ decisions
     @property
-    def allowed(self) -> bool:
-        return self.action is not RiskAction.DENY and self.quantity > 0
+    def trading_state(self) -> TradingState:
+        return self.state.trading_state
 
+    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision:
+        now = view.now()
+        self._maybe_roll(view, view.now_ns())
+        ctx = self._context(intent, view, now)
+        decision = self._decide(intent, ctx)
+        if decision.allowed:
+            st = self.state
+            st.order_times_ns.append(view.now_ns())
+            st.orders_today += 1
+            if ctx.is_entry:
+                st.entries += 1
+                sid = intent.strategy_id
+                st.entries_by_strategy[sid] = st.entries_by_strategy.get(sid, 0) + 1
+        self._record(now, intent, decision, ctx)
+        self._save()
+        return decision
 
-@dataclass(frozen=True)
-class RiskView:
-    """What the governor may look at when it decides (read-only)."""
+    def _decide(self, intent: OrderIntent, ctx: RuleContext) -> RiskDecision:
+        st = self.state
+        own = intent.strategy_id == GOVERNOR
+        if st.kill_switch and not own:
+            return RiskDecision.deny(
+                "KILL_SWITCH", f"kill switch is on: {st.kill_reason or 'no reason given'}",
+                rule="kill_switch",
+            )  # fmt: skip
+        if st.trading_state is TradingState.HALTED and not own:
+            return RiskDecision.deny("HALTED", "trading is halted", rule="trading_state")
+        if ctx.is_entry:
+            if st.trading_state is TradingState.REDUCING:
+                return RiskDecision.deny(
+                    "REDUCING", "only exits are allowed (trading state REDUCING)",
+                    rule="trading_state",
+                )  # fmt: skip
+            for lock in st.locks:
+                if lock.active(ctx.now, intent.symbol):
+                    until = "the end of the day" if lock.until is None else lock.until.isoformat()
+                    return RiskDecision.deny(
+                        "LOCKED", f"locked until {until} because {lock.reason}", rule=lock.rule,
+                        values={"lock": lock.to_dict()},
+                    )  # fmt: skip
+        if own:
+            return RiskDecision.approve(intent.quantity)
+        qty = intent.quantity
+        resized: RiskDecision | None = None
+        for rule in self.rules:
+            d = rule.check(intent, ctx)
+            if d is None:
+                continue
+            if d.action is RiskAction.DENY:
+                return d
+            if d.action is RiskAction.RESIZE and d.quantity < qty:
+                qty, resized = d.quantity, d
+        return resized if resized is not None else RiskDecision.approve(qty)
 
-    now: datetime
-    portfolio: Portfolio
-    last_prices: dict[str, float]
+    # ------------------------------------------------------------------ every bar
+    def on_time(self, view: MarketView) -> list[OrderIntent]:
+        """Roll the day, apply the kill switch, watch the loss limit, square off: returns the
+        closing orders the engine must send (as the governor's own, exits only)."""
+        now_ns = view.now_ns()
+        self._maybe_roll(view, now_ns)
+        st = self.state
+        out: list[OrderIntent] = []
+        if self._kill is not None:
+            on, reason = self._kill()
+            if on and not st.kill_switch:
+                st.kill_switch, st.kill_reason = True, reason
+                st.trading_state = TradingState.HALTED
+                out += self._flatten(view, view.positions(), f"kill switch: {reason}")
+                self._event(view, "kill_switch", "KILL_SWITCH_ON", reason)
+            elif not on and st.kill_switch:
+                st.kill_switch, st.kill_reason = False, ""
+                st.trading_state = TradingState.ACTIVE
+                self._event(view, "kill_switch", "KILL_SWITCH_OFF", "cleared")
+        if self.daily_loss is not None and st.trading_state is TradingState.ACTIVE:
+            ctx = self._bar_context(view)
+            if self.daily_loss.breached(ctx):
+                st.trading_state = TradingState.REDUCING
+                self._event(view, "daily_loss", "DAILY_LOSS_LIMIT", "daily loss limit reached")
+                if getattr(self.daily_loss.config, "flatten_on_breach", False):
+                    out += self._flatten(view, view.positions(), "daily loss limit reached")
+        if self._square_off_ns and not st.squared_off:
+            due = [k for k, ns in self._square_off_ns.items() if now_ns >= ns]
+            if due:
+                intraday = view.intraday_positions()
+                kinds = {s: view.instrument(s).kind.value for s in intraday}
+                closing = {s: q for s, q in intraday.items() if kinds[s] in due}
+                out += self._flatten(view, closing, "auto square-off of intraday positions")
+                if all(now_ns >= ns for ns in self._square_off_ns.values()):
+                    st.squared_off = True
+        if out:
+            self._save()
+        return out
 
+    def on_fill(self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView) -> None:
+        """Book a fill: today's realized PnL (net of the fee) and the losing-trade streak."""
+        st = self.state
+        st.realized_pnl += realized - fill.fee
+        if closed_trade:
+            st.consecutive_losses = st.consecutive_losses + 1 if realized - fill.fee < 0 else 0
+        self._save()
 
-class RiskGovernor(Protocol):
-    """Approve, resize or deny an order intent."""
+    # ------------------------------------------------------------------ internals
+    def _maybe_roll(self, view: MarketView, now_ns: int) -> None:
+        if now_ns < self._next_day_ns:
+            return
+        tz = self._zone(view)
+        local = datetime.fromtimestamp(now_ns / 1e9, tz)
+        day = local.date()
+        start_of_next = datetime.combine(day, time(0), tz).timestamp() + 86_400
+        self._next_day_ns = int(start_of_next * 1e9)
+        self._square_off_ns = {
+            kind: int(datetime.combine(day, t, tz).timestamp() * 1e9)
+            for kind, t in self.square_off.items()
+        }
+        st = self.state
+        if st.day == day:
+            return  # a resumed session on the same day keeps its counters
+        st.day = day
+        st.start_equity = Decimal(repr(round(view.equity_estimate(), 2)))
+        st.realized_pnl = Decimal(0)
+        st.entries = 0
+        st.entries_by_strategy = {}
+        st.consecutive_losses = 0
+        st.locks = [lk for lk in st.locks if lk.until is not None and lk.until.date() > day]
+        st.squared_off = False
+        st.orders_today = 0
+        st.trading_state = TradingState.HALTED if st.kill_switch else TradingState.ACTIVE
+        self._save()
 
-    def check(self, intent: OrderIntent, view: RiskView) -> RiskDecision: ...
+    def _zone(self, view: MarketView) -> ZoneInfo:
+        if self._tz is None:
+            self._tz = ZoneInfo(view.exchange_tz())
+        return self._tz
 
+    def _context(self, intent: OrderIntent, view: MarketView, now: datetime) -> RuleContext:
+        inst = view.instrument(intent.symbol)
+        positions = view.positions()
+        pos = positions.get(intent.symbol, Decimal(0))
+        pending = view.pending_qty(intent.symbol)
+        signed = intent.quantity if intent.side is Side.BUY else -intent.quantity
+        after = pos + pending + signed
+        is_entry = not intent.reduce_only and abs(after) > abs(pos + pending)
+        bounds = view.session_bounds(intent.symbol, view.now_ns())
+        return RuleContext(
+            now=now,
+            local_now=now.astimezone(self._zone(view)),
+            session_open=None if bounds is None else bounds[0],
+            session_close=None if bounds is None else bounds[1],
+            portfolio=view.portfolio,
+            equity=Decimal(repr(round(view.equity_estimate(), 2))),
+            last_prices=view.last_prices,
+            last_bar_ns=view.last_bar_ns,
+            instrument=inst,
+            position_qty=pos,
+            pending_qty=pending,
+            is_entry=is_entry,
+            state=self.state,
+            reference=view.reference(),
+            recent=view.recent,
+            mode=view.mode,
+            positions=positions,
+        )
 
-class PassThroughRisk:
-    """Approves every intent unchanged (the default until rules are configured)."""
+    def _bar_context(self, view: MarketView) -> RuleContext:
+        now = view.now()
+        symbols = list(view.last_prices) or [""]
+        probe = OrderIntent(symbol=symbols[0], side=Side.BUY, quantity=Decimal(1))
+        try:
+            return self._context(probe, view, now)
+        except KeyError:  # no instrument yet
+            return RuleContext(
+                now=now, local_now=now.astimezone(self._zone(view)), session_open=None,
+                session_close=None, portfolio=view.portfolio,
+                equity=Decimal(repr(round(view.equity_estimate(), 2))),
+                last_prices=view.last_prices, last_bar_ns=view.last_bar_ns,
+                instrument=None,  # type: ignore[arg-type]
+                position_qty=Decimal(0), pending_qty=Decimal(0), is_entry=False,
+                state=self.state, mode=view.mode,
+            )  # fmt: skip
 
-    def check(self, intent: OrderIntent, view: RiskView) -> RiskDecision:
-        return RiskDecision.approve(intent.quantity)
+    def _flatten(
+        self, view: MarketView, positions: Mapping[str, Decimal], why: str
+    ) -> list[OrderIntent]:
+        out = []
+        for symbol, qty in sorted(positions.items()):
+            total = qty + view.pending_qty(symbol)
+            if total == 0:
+                continue
+            out.append(
+                OrderIntent(
+                    symbol=symbol,
+                    side=Side.SELL if total > 0 else Side.BUY,
+                    quantity=abs(total),
+                    order_type=OrderType.MARKET,
+                    product=Product.MIS if symbol in view.intraday_positions() else None,
+                    rationale=why,
+                    confidence=1.0,
+                    strategy_id=GOVERNOR,
+                    reduce_only=True,
+                    tag="risk",
+                )
+            )
+        return out
+
+    def _record(
+        self, now: datetime, intent: OrderIntent, d: RiskDecision, ctx: RuleContext
+    ) -> None:
+        rec: AuditRecord = {
+            "ts": now,
+            "rule": d.rule or "governor",
+            "decision": d.action.value,
+            "reason_code": d.reason_code,
+            "message": d.message,
+            "symbol": intent.symbol,
+            "side": intent.side.value,
+            "quantity": str(intent.quantity),
+            "approved_quantity": str(d.quantity),
+            "strategy": intent.strategy_id,
+            "entry": ctx.is_entry,
+            "trading_state": self.state.trading_state.value,
+            "values": dict(d.values),
+        }
+        self.decisions.append(rec)
+        if self._audit is not None:
+            self._audit(rec)
+
+    def _event(self, view: MarketView, rule: str, code: str, message: str) -> None:
+        rec: AuditRecord = {
+            "ts": view.now(),
+            "rule": rule,
+            "decision": "deny",
+            "reason_code": code,
+            "message": message,
+            "symbol": None,
+            "trading_state": self.state.trading_state.value,
+            "values": {"start_equity": str(self.state.start_equity),
+                       "equity": round(view.equity_estimate(), 2)},
+        }  # fmt: skip
+        self.decisions.append(rec)
+        if self._audit is not None:
+            self._audit(rec)
+
+    def _save(self) -> None:
+        if self._persist is not None:
+            self._persist(self.state)
+
+    def add_lock(self, lock: Lock) -> None:
+        self.state.locks.append(lock)
+        self._save()

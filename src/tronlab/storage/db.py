@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         OrderRepository,
         PositionSnapshotRepository,
         RiskEventRepository,
+        RiskStateRepository,
         RunRepository,
     )
 
@@ -169,6 +170,7 @@ class UnitOfWork:
             session, self._clock
         )
         self.risk_events: RiskEventRepository = repos.RiskEventRepository(session, self._clock)
+        self.risk_state: RiskStateRepository = repos.RiskStateRepository(session, self._clock)
         self.daily_plans: DailyPlanRepository = repos.DailyPlanRepository(session, self._clock)
         self.audit: AuditLog = repos.AuditLog(session, self._clock)
         return self

@@ -287,6 +287,16 @@ class DailyPlanRow(Base):
     )
 
 
+class RiskStateRow(Base):
+    """A small JSON document of risk state by key (``kill_switch``, ``run:<id>``)."""
+
+    __tablename__ = "risk_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
 class RiskEventRow(Base):
     """A risk governor decision (approve, resize or deny) with its reason code."""
 

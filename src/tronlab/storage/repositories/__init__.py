@@ -42,7 +42,11 @@ from tronlab.storage.repositories.instruments import (
 from tronlab.storage.repositories.orders import OrderRepository, order_from_row
 from tronlab.storage.repositories.plans import DailyPlanRecord, DailyPlanRepository
 from tronlab.storage.repositories.positions import PositionSnapshotRepository
-from tronlab.storage.repositories.risk import RiskEventRecord, RiskEventRepository
+from tronlab.storage.repositories.risk import (
+    RiskEventRecord,
+    RiskEventRepository,
+    RiskStateRepository,
+)
 from tronlab.storage.repositories.runs import RunRecord, RunRepository
 
 __all__: Sequence[str] = [
@@ -58,6 +62,7 @@ __all__: Sequence[str] = [
     "RecordNotFound",
     "RiskEventRecord",
     "RiskEventRepository",
+    "RiskStateRepository",
     "RunRecord",
     "RunRepository",
     "audit_hash",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tronlab.model import ClientOrderId
 from tronlab.storage.db import Clock, utc_now
-from tronlab.storage.models import RISK_DECISIONS, RiskEventRow
+from tronlab.storage.models import RISK_DECISIONS, RiskEventRow, RiskStateRow
 from tronlab.storage.repositories._common import _aware, _jsonable_dict
 
 
@@ -111,3 +111,25 @@ class RiskEventRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_risk_record(r) for r in self.session.scalars(stmt)]
+
+
+class RiskStateRepository:
+    """Risk state documents by key (``risk_state``): the kill switch, session states."""
+
+    def __init__(self, session: Session, clock: Clock = utc_now) -> None:
+        self.session = session
+        self._clock = clock
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.session.get(RiskStateRow, key)
+        return None if row is None else dict(row.state)
+
+    def put(self, key: str, state: Mapping[str, Any]) -> None:
+        row = self.session.get(RiskStateRow, key)
+        doc = _jsonable_dict(state, "state") or {}
+        if row is None:
+            self.session.add(RiskStateRow(key=key, state=doc, updated_at=self._clock()))
+        else:
+            row.state = doc
+            row.updated_at = self._clock()
+        self.session.flush()

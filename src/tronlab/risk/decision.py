@@ -1,0 +1,134 @@
+"""The mandatory pre-trade hop: every order intent is approved, resized or denied here.
+
+The engine calls :meth:`RiskGovernor.check` for each intent before the order manager sees it,
+in every mode (backtest, paper, live). A denial is returned as a decision with a
+machine-readable reason code, never raised; the engine turns it into an event for the strategy
+and the journal. :class:`PassThroughRisk` approves everything and is the default until the
+rules are configured. The rule-based governor is :class:`tronlab.risk.governor.RiskGovernor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tronlab.execution.intents import OrderIntent
+    from tronlab.model import Fill, Instrument, Portfolio
+
+
+class RiskAction(StrEnum):
+    APPROVE = "approve"
+    RESIZE = "resize"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class RiskDecision:
+    """The governor's answer for one intent."""
+
+    action: RiskAction
+    quantity: Decimal
+    reason_code: str = "OK"
+    message: str = ""
+    rule: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)  # what was compared (audit)
+
+    @classmethod
+    def approve(cls, quantity: Decimal) -> RiskDecision:
+        return cls(RiskAction.APPROVE, quantity)
+
+    @classmethod
+    def deny(
+        cls,
+        reason_code: str,
+        message: str,
+        rule: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> RiskDecision:
+        return cls(RiskAction.DENY, Decimal(0), reason_code, message, rule, dict(values or {}))
+
+    @classmethod
+    def resize(
+        cls,
+        quantity: Decimal,
+        reason_code: str,
+        message: str,
+        rule: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> RiskDecision:
+        """Allow a smaller quantity (0 means deny)."""
+        if quantity <= 0:
+            return cls.deny(reason_code, message, rule, values)
+        return cls(RiskAction.RESIZE, quantity, reason_code, message, rule, dict(values or {}))
+
+    @property
+    def allowed(self) -> bool:
+        return self.action is not RiskAction.DENY and self.quantity > 0
+
+
+class MarketView(Protocol):
+    """What the engine shows the governor (the engine implements it; read only)."""
+
+    @property
+    def mode(self) -> str: ...  # backtest, paper or live
+
+    @property
+    def portfolio(self) -> Portfolio: ...
+
+    @property
+    def last_prices(self) -> Mapping[str, float]: ...
+
+    @property
+    def last_bar_ns(self) -> Mapping[str, int]: ...
+
+    def now(self) -> datetime: ...
+
+    def now_ns(self) -> int: ...
+
+    def exchange_tz(self, symbol: str | None = None) -> str: ...
+
+    def session_bounds(self, symbol: str, ts_ns: int) -> tuple[datetime, datetime] | None: ...
+
+    def equity_estimate(self) -> float: ...
+
+    def positions(self) -> Mapping[str, Decimal]: ...
+
+    def intraday_positions(self) -> Mapping[str, Decimal]: ...
+
+    def pending_qty(self, symbol: str) -> Decimal: ...
+
+    def instrument(self, symbol: str) -> Instrument: ...
+
+    def recent(self, symbol: str, n: int) -> tuple[Any, Any]: ...
+
+    def reference(self) -> Mapping[str, float]: ...
+
+
+class PreTradeRisk(Protocol):
+    """The engine's mandatory hop: a check per intent, a look at every bar, fills."""
+
+    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision: ...
+
+    def on_time(self, view: MarketView) -> list[OrderIntent]: ...
+
+    def on_fill(
+        self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView
+    ) -> None: ...
+
+
+class PassThroughRisk:
+    """Approves every intent unchanged (no rules): for research runs that want none."""
+
+    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision:
+        return RiskDecision.approve(intent.quantity)
+
+    def on_time(self, view: MarketView) -> list[OrderIntent]:
+        return []
+
+    def on_fill(self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView) -> None:
+        return None

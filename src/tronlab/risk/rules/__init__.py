@@ -1,0 +1,1 @@
+"""Pre-trade rules, one module each (see :mod:`tronlab.risk.context` for the interface)."""
