@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tronlab import __version__
-from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd, paper_cmd
+from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd, paper_cmd, risk_cmd
 from tronlab.cli.common import AppState
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(backtest_cmd.runs_app, name="runs")
+app.add_typer(risk_cmd.app, name="risk")
 app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("strategies")(backtest_cmd.strategies)

@@ -33,7 +33,13 @@ def backtest(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
     ] = None,
-    cash: Annotated[str, typer.Option(help="Initial cash.")] = "1000000",
+    cash: Annotated[
+        str | None, typer.Option(help="Initial cash (default: the risk profile's capital).")
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(help="Risk profile: tron-default, production or research (no rules)."),
+    ] = "tron-default",
     costs: Annotated[
         str, typer.Option(help="Cost model: zerodha, alpaca, zero or percent:RATE.")
     ] = "zerodha",
@@ -65,7 +71,7 @@ def backtest(
     try:
         params = parse_assignments(param or [])
         get_strategy(strategy)(**params)  # validate early, with clear messages
-        initial = Decimal(cash)
+        initial = initial_cash(cash, profile)
     except (ParamError, ValueError) as exc:
         fail(str(exc), code=2)
     except InvalidOperation:
@@ -87,6 +93,7 @@ def backtest(
             product=product,
             seed=seed,
             params=params,
+            risk_profile=profile,
         )
     except ValueError as exc:
         fail(str(exc), code=2)
@@ -159,6 +166,7 @@ def backtest(
         ("final equity", f"{s['final_equity']:,.2f}"),
         ("orders / fills / rejected", f"{s['orders']} / {s['fills']} / {s['rejected']}"),
         ("strategy errors", s["strategy_errors"]),
+        ("risk profile / denials", f"{profile} / {s.get('risk_denials', 0)}"),
     ]
     for k, v in rows:
         table.add_row(k, str(v))
@@ -278,6 +286,16 @@ def runs_show(
     console.print(trades)
     if len(doc["trades"]) > 50:
         console.print(f"… {len(doc['trades']) - 50} more; use --json for all")
+
+
+def initial_cash(cash: str | None, profile: str) -> Decimal:
+    """``--cash``, else the risk profile's capital, else 10,00,000."""
+    from tronlab.risk.profiles import risk_profile
+
+    if cash is not None:
+        return Decimal(cash)
+    capital = risk_profile(profile).capital
+    return capital if capital is not None else Decimal(1_000_000)
 
 
 def strategies(json_out: JsonOpt = False) -> None:

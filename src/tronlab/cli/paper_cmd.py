@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Annotated, Any
 
 import typer
@@ -31,7 +31,13 @@ def paper(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
     ] = None,
-    cash: Annotated[str, typer.Option(help="Initial cash.")] = "1000000",
+    cash: Annotated[
+        str | None, typer.Option(help="Initial cash (default: the risk profile's capital).")
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(help="Risk profile: tron-default, production or research (no rules)."),
+    ] = "tron-default",
     costs: Annotated[str, typer.Option(help="zerodha, alpaca, zero or percent:RATE.")] = "zerodha",
     seed: Annotated[int, typer.Option(help="Seed of client order ids.")] = 7,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -43,11 +49,19 @@ def paper(
     resumes where it stopped, with the same orders, positions and cash, and never sends an
     order twice.
     """
+    from tronlab.cli.backtest_cmd import initial_cash
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.engine.paper import Pacer, ResumeMismatch, WriteThroughJournal, resume_point
+    from tronlab.risk.profiles import build_governor, risk_profile
     from tronlab.storage import Database, migrate
     from tronlab.storage.paper import finish_session, open_session, order_saver
+    from tronlab.storage.risk_store import (
+        count_risk_events,
+        kill_switch_reader,
+        risk_audit_writer,
+        state_writer,
+    )
     from tronlab.strategy import ParamError, get_strategy, parse_assignments
 
     if not replay:
@@ -58,7 +72,8 @@ def paper(
         get_strategy(strategy)(**params)
         config = BacktestConfig(
             symbols=tuple(s.upper() for s in symbol), timeframe=timeframe, start=start, end=end,
-            initial_cash=Decimal(cash), costs=costs, seed=seed, params=params,
+            initial_cash=initial_cash(cash, profile), costs=costs, seed=seed, params=params,
+            risk_profile=profile,
         )  # fmt: skip
         pacer = Pacer(speed)
     except (ParamError, ValueError, InvalidOperation) as exc:
@@ -82,6 +97,12 @@ def paper(
             fail(str(exc), code=2)
         pacer.catch_up_until_ns = resume_point(stored)
         journal = WriteThroughJournal(order_saver(db, run_id), stored)
+        governor = build_governor(
+            risk_profile(profile),
+            audit=risk_audit_writer(db, run_id, skip=count_risk_events(db, run_id)),
+            persist=state_writer(db, run_id),
+            kill_switch=kill_switch_reader(db),
+        )
         if not json_out:
             verb = f"resuming ({len(stored)} stored orders)" if resumed else "starting"
             console.print(
@@ -94,7 +115,7 @@ def paper(
         try:
             result = run_backtest(
                 strategy, config, store=BarStore(settings.bar_store_dir), journal=journal,
-                pacer=pacer, engine_hook=engines.append, run_id=run_id,
+                pacer=pacer, engine_hook=engines.append, run_id=run_id, risk=governor,
             )  # fmt: skip
         except SeriesNotFound as exc:
             fail(str(exc), code=1)
@@ -120,6 +141,8 @@ def paper(
         "fees": s["fees"],
         "final_equity": s["final_equity"],
         "open_orders": len(engines[0].exchange.working_orders()) if engines else 0,
+        "trading_state": governor.trading_state.value,
+        "risk_denials": s.get("risk_denials", 0),
     }
     if json_out:
         print_json(out)

@@ -11,7 +11,7 @@ import bisect
 import hashlib
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -32,7 +32,8 @@ from tronlab.execution.costs import CostModel, cost_model_for
 from tronlab.execution.fill_model import FillConfig, slippage_from_spec
 from tronlab.execution.order_manager import OrderJournal
 from tronlab.model import Instrument, MarginModel, Product, Venue
-from tronlab.risk import PreTradeRisk
+from tronlab.risk import PreTradeRisk, RiskGovernor
+from tronlab.risk.profiles import build_governor, risk_profile
 from tronlab.strategy.base import Strategy
 from tronlab.strategy.registry import get_strategy
 
@@ -68,6 +69,8 @@ class BacktestConfig:
     margin_rate: Decimal | None = None
     seed: int = 7
     params: Mapping[str, Any] = field(default_factory=dict)
+    risk_profile: str | None = None  # None: no rules (the CLI defaults to tron-default)
+    risk_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -76,6 +79,7 @@ class BacktestConfig:
         d["initial_cash"] = str(self.initial_cash)
         d["margin_rate"] = None if self.margin_rate is None else str(self.margin_rate)
         d["params"] = dict(self.params)
+        d["risk_overrides"] = _jsonable(dict(self.risk_overrides))
         return d
 
 
@@ -258,6 +262,10 @@ def run_backtest(
         latency_ms=config.latency_ms,
     )
     margin = None if config.margin_rate is None else MarginModel(default_rate=config.margin_rate)
+    tzname = next((str(c.tz) for c in cals.values() if c is not None), "UTC")
+    governor = risk
+    if governor is None and config.risk_profile is not None:
+        governor = build_governor(risk_profile(config.risk_profile, dict(config.risk_overrides)))
     engine_config = EngineConfig(
         initial_cash=config.initial_cash,
         currency=currencies.pop(),
@@ -266,6 +274,8 @@ def run_backtest(
         product=Product.parse(config.product) if config.product else None,
         seed=config.seed,
         id_salt=run_id or "",
+        timezone=tzname,
+        mode="paper" if pacer is not None else "backtest",
     )
     total = sum(len(s) for s in series)
     engine = Engine(
@@ -274,7 +284,7 @@ def run_backtest(
         insts,
         fees or cost_model_for(config.costs),
         config=engine_config,
-        risk=risk,
+        risk=governor,
         sessions=CalendarGate(cals),
         on_progress=(lambda k: progress(k, total)) if progress else None,
         journal=journal,
@@ -284,6 +294,15 @@ def run_backtest(
         engine_hook(engine)
     engine.run()
     result = collect_result(engine, config, series, cals)
+    if isinstance(governor, RiskGovernor):
+        denials = sum(1 for d in governor.decisions if d["decision"] == "deny")
+        result = replace(
+            result,
+            summary={**result.summary, "risk_denials": denials,
+                     "trading_state": governor.trading_state.value},
+            extra={**result.extra, "risk_events": [_jsonable(d) for d in governor.decisions],
+                   "risk_state": governor.state.to_dict()},
+        )  # fmt: skip
     if recorder is not None:
         result = _with_run_id(result, recorder.save_backtest(result, run_id or ""))
     return result
@@ -385,3 +404,16 @@ def parse_date(text: str | None) -> str | None:
     if text is None:
         return None
     return date.fromisoformat(text).isoformat()
+
+
+def _jsonable(value: Any) -> Any:
+    """Decimals, datetimes and nested containers as JSON-native values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -169,7 +169,8 @@ class Engine:
         # float shadows for the per-bar risk look (the Decimal books stay the truth)
         self._cash_f = float(self.config.initial_cash)
         self._pos_f: dict[str, float] = {}
-        self._intraday: set[str] = set()  # symbols whose open position is intraday (MIS)
+        # the intraday (MIS) part of each net position, squared off by the risk governor
+        self._intraday: dict[str, Decimal] = {}
         self.last_bar_ns: dict[str, int] = {}
         self.mode = self.config.mode
         self._sessions = sessions
@@ -388,7 +389,7 @@ class Engine:
             self._refuse(coid, now, "UNKNOWN_INSTRUMENT", f"{intent.symbol} is not in this run")
             return str(coid)
         self.mark_portfolio()
-        decision = self.risk.check(intent, self)
+        decision = self.risk.check(intent, self, str(coid))
         if not decision.allowed:
             code = decision.reason_code if decision.reason_code != "OK" else "ZERO_QUANTITY"
             self._refuse(coid, now, f"RISK_{code}", decision.message or "denied by risk")
@@ -462,13 +463,7 @@ class Engine:
                 self._cash_f += cash
                 self._pos_f[sym] = self._pos_f.get(sym, 0.0) + signed * mult
                 flipped = qty_before != 0 and (after.quantity > 0) != (qty_before > 0)
-                if after.quantity == 0:
-                    self._intraday.discard(sym)
-                elif qty_before == 0 or flipped:
-                    if order.product is not None and order.product.is_intraday:
-                        self._intraday.add(sym)
-                    else:
-                        self._intraday.discard(sym)
+                self._book_intraday(sym, fill, order, after.quantity)
                 closed = qty_before != 0 and (after.quantity == 0 or flipped)
                 self.risk.on_fill(fill, after.realized_pnl - realized_before, closed, self)
                 if notify and self._wants_fills:
@@ -504,7 +499,19 @@ class Engine:
         return {p.instrument_id.symbol: p.quantity for p in self.portfolio.open_positions()}
 
     def intraday_positions(self) -> dict[str, Decimal]:
-        return {s: q for s, q in self.positions().items() if s in self._intraday}
+        return {s: q for s, q in self._intraday.items() if q != 0}
+
+    def _book_intraday(self, sym: str, fill: Fill, order: Order, position: Decimal) -> None:
+        """Track the MIS part of the net position: MIS fills move it, and it never exceeds
+        the position itself (a delivery sell can close the shares an MIS buy opened)."""
+        intra = self._intraday.get(sym, Decimal(0))
+        if order.product is not None and order.product.is_intraday:
+            intra += fill.signed_quantity
+        if position == 0 or intra == 0 or (intra > 0) != (position > 0):
+            intra = Decimal(0)
+        elif abs(intra) > abs(position):
+            intra = position
+        self._intraday[sym] = intra
 
     def recent(self, symbol: str, n: int) -> tuple[Any, Any]:
         st = self._primary.get(symbol.upper())

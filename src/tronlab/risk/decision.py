@@ -112,7 +112,9 @@ class MarketView(Protocol):
 class PreTradeRisk(Protocol):
     """The engine's mandatory hop: a check per intent, a look at every bar, fills."""
 
-    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision: ...
+    def check(
+        self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
+    ) -> RiskDecision: ...
 
     def on_time(self, view: MarketView) -> list[OrderIntent]: ...
 
@@ -124,7 +126,9 @@ class PreTradeRisk(Protocol):
 class PassThroughRisk:
     """Approves every intent unchanged (no rules): for research runs that want none."""
 
-    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision:
+    def check(
+        self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
+    ) -> RiskDecision:
         return RiskDecision.approve(intent.quantity)
 
     def on_time(self, view: MarketView) -> list[OrderIntent]:

@@ -64,8 +64,8 @@ class RiskGovernor:
         ``(kind -> local time)`` of the intraday square-off (e.g. ``{"EQ": time(15, 20),
         "FUT": time(15, 25), "OPT": time(15, 25)}``); empty disables it.
     daily_loss
-        A rule object with ``breached(ctx) -> bool`` and ``config.flatten_on_breach`` (the
-        daily-loss rule), checked on every bar.
+        The daily-loss rule (``limit(start_equity)`` and ``config``), watched on every bar
+        against the marked equity; it is also in ``rules`` to deny entries.
     audit
         Receives one record per decision (time, rule, decision, reason, symbol, values).
     persist
@@ -98,13 +98,17 @@ class RiskGovernor:
         self._next_day_ns = -1  # first ns of the next local day (roll check)
         self._square_off_ns: dict[str, int] = {}  # kind -> today's square-off time in ns
         self.decisions: list[AuditRecord] = []
+        self._loss_day: object = None
+        self._loss_floor: float | None = None  # equity at which today's loss limit is hit
 
     # ------------------------------------------------------------------ decisions
     @property
     def trading_state(self) -> TradingState:
         return self.state.trading_state
 
-    def check(self, intent: OrderIntent, view: MarketView) -> RiskDecision:
+    def check(
+        self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
+    ) -> RiskDecision:
         now = view.now()
         self._maybe_roll(view, view.now_ns())
         ctx = self._context(intent, view, now)
@@ -117,7 +121,7 @@ class RiskGovernor:
                 st.entries += 1
                 sid = intent.strategy_id
                 st.entries_by_strategy[sid] = st.entries_by_strategy.get(sid, 0) + 1
-        self._record(now, intent, decision, ctx)
+        self._record(now, intent, decision, ctx, client_order_id)
         self._save()
         return decision
 
@@ -178,8 +182,11 @@ class RiskGovernor:
                 st.trading_state = TradingState.ACTIVE
                 self._event(view, "kill_switch", "KILL_SWITCH_OFF", "cleared")
         if self.daily_loss is not None and st.trading_state is TradingState.ACTIVE:
-            ctx = self._bar_context(view)
-            if self.daily_loss.breached(ctx):
+            if self._loss_day != st.day:  # the limit is fixed for the day at its start
+                self._loss_day = st.day
+                limit = self.daily_loss.limit(st.start_equity)
+                self._loss_floor = None if limit is None else float(st.start_equity - limit)
+            if self._loss_floor is not None and view.equity_estimate() <= self._loss_floor:
                 st.trading_state = TradingState.REDUCING
                 self._event(view, "daily_loss", "DAILY_LOSS_LIMIT", "daily loss limit reached")
                 if getattr(self.daily_loss.config, "flatten_on_breach", False):
@@ -267,23 +274,6 @@ class RiskGovernor:
             positions=positions,
         )
 
-    def _bar_context(self, view: MarketView) -> RuleContext:
-        now = view.now()
-        symbols = list(view.last_prices) or [""]
-        probe = OrderIntent(symbol=symbols[0], side=Side.BUY, quantity=Decimal(1))
-        try:
-            return self._context(probe, view, now)
-        except KeyError:  # no instrument yet
-            return RuleContext(
-                now=now, local_now=now.astimezone(self._zone(view)), session_open=None,
-                session_close=None, portfolio=view.portfolio,
-                equity=Decimal(repr(round(view.equity_estimate(), 2))),
-                last_prices=view.last_prices, last_bar_ns=view.last_bar_ns,
-                instrument=None,  # type: ignore[arg-type]
-                position_qty=Decimal(0), pending_qty=Decimal(0), is_entry=False,
-                state=self.state, mode=view.mode,
-            )  # fmt: skip
-
     def _flatten(
         self, view: MarketView, positions: Mapping[str, Decimal], why: str
     ) -> list[OrderIntent]:
@@ -309,7 +299,12 @@ class RiskGovernor:
         return out
 
     def _record(
-        self, now: datetime, intent: OrderIntent, d: RiskDecision, ctx: RuleContext
+        self,
+        now: datetime,
+        intent: OrderIntent,
+        d: RiskDecision,
+        ctx: RuleContext,
+        client_order_id: str | None = None,
     ) -> None:
         rec: AuditRecord = {
             "ts": now,
@@ -318,6 +313,7 @@ class RiskGovernor:
             "reason_code": d.reason_code,
             "message": d.message,
             "symbol": intent.symbol,
+            "client_order_id": client_order_id,
             "side": intent.side.value,
             "quantity": str(intent.quantity),
             "approved_quantity": str(d.quantity),

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tronlab.storage.db import Database
-from tronlab.storage.models import RunArtifactRow
+from tronlab.storage.jsonutil import to_jsonable
+from tronlab.storage.models import RiskEventRow, RunArtifactRow
 from tronlab.storage.repositories import RecordNotFound, RunRecord
 from tronlab.storage.repositories.runs import new_run_id
 
@@ -75,8 +78,38 @@ class BacktestRecorder:
                 )
                 for name, records in artifacts.items()
             )
+            add_risk_events(uow.session, run.id, result.extra.get("risk_events", ()))
+            state = result.extra.get("risk_state")
+            if state is not None:
+                uow.risk_state.put(f"run:{run.id}", state)
             uow.runs.finish(run.id, status="completed", metrics=dict(result.summary))
             return run.id
+
+
+def risk_event_row(run_id: str | None, rec: Mapping[str, Any]) -> RiskEventRow:
+    """A governor audit record (see ``RiskGovernor``) as a ``risk_events`` row."""
+    ts = rec["ts"]
+    payload = {k: v for k, v in rec.items() if k not in _COLUMNS}
+    return RiskEventRow(
+        ts=datetime.fromisoformat(ts) if isinstance(ts, str) else ts,
+        run_id=run_id,
+        rule=str(rec.get("rule") or "governor")[:64],
+        decision=str(rec["decision"]),
+        reason_code=str(rec.get("reason_code") or "OK")[:64],
+        message=str(rec.get("message") or ""),
+        client_order_id=rec.get("client_order_id"),
+        payload=to_jsonable(payload),
+    )
+
+
+_COLUMNS = {"ts", "rule", "decision", "reason_code", "message", "client_order_id"}
+
+
+def add_risk_events(session: Session, run_id: str | None, records: Iterable[Any]) -> int:
+    rows = [risk_event_row(run_id, rec) for rec in records]
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
 
 
 def list_runs(db: Database, *, kind: str | None = None, limit: int = 50) -> list[RunRecord]:

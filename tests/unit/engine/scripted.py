@@ -91,6 +91,7 @@ def run(
     frame: pd.DataFrame | None = None,
     calendar: bool = True,
     product: Product | None = None,
+    risk: Any = None,
 ) -> tuple[Engine, Scripted]:
     inst = inst or instrument()
     cal = get_calendar("NSE") if calendar else None
@@ -102,8 +103,14 @@ def run(
         [series],
         {inst.symbol: inst},
         fees or ZeroCost(),
-        config=EngineConfig(initial_cash=Decimal(cash), fill=fill or FillConfig(), product=product),
+        config=EngineConfig(
+            initial_cash=Decimal(cash),
+            fill=fill or FillConfig(),
+            product=product,
+            timezone="Asia/Kolkata",
+        ),
         sessions=CalendarGate({inst.symbol: cal}),
+        risk=risk,
     )
     engine.run()
     return engine, strat

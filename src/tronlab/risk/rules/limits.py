@@ -109,9 +109,12 @@ class PositionLimitsConfig(RuleConfig):
 
 
 def quantity_quantum(instrument: Instrument) -> Decimal:
-    """The smallest positive quantity that is a multiple of both the lot size and the step."""
-    lot = Decimal(instrument.lot_size)
+    """The smallest positive quantity that is a valid order size: a multiple of the quantity
+    step and, for instruments traded in lots (``lot_size > 1``), of the lot size too."""
     step = instrument.qty_step.normalize()
+    if instrument.lot_size <= 1:
+        return step
+    lot = Decimal(instrument.lot_size)
     exp = step.as_tuple().exponent
     if not isinstance(exp, int):  # not finite; cannot happen for a valid instrument
         return lot
@@ -259,7 +262,7 @@ class PositionLimitsRule:
                 "limit": lim.limit if isinstance(lim.limit, float) else str(lim.limit),
                 "at_requested": _fmt(lim, requested, ctx.equity),
                 "at_approved": _fmt(lim, approved, ctx.equity),
-                "max_qty": str(max(lim.max_qty(), _ZERO)),
+                "max_qty": str(floor_to_quantum(lim.max_qty(), quantum)),
             }
             for lim in limits
         }
