@@ -7,8 +7,8 @@ from datetime import time
 from decimal import Decimal
 
 import pandas as pd
-
 from tests.unit.engine.scripted import SESSION_OPEN, bars, order, run
+
 from tronlab.model import OrderStatus, Product
 from tronlab.risk import Lock, RiskDecision, RiskGovernor, RiskState, TradingState
 
@@ -23,7 +23,7 @@ class DenyAbove:
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
-    def check(self, intent, ctx):  # noqa: ANN001, ANN201
+    def check(self, intent, ctx):
         if ctx.is_entry and intent.quantity > self.limit:
             return RiskDecision.deny("TOO_BIG", f"{intent.quantity} > {self.limit}", rule=self.name,
                                      values={"limit": self.limit})  # fmt: skip
@@ -39,10 +39,16 @@ def test_denial_reaches_the_strategy_as_an_event_and_is_audited() -> None:
     assert any(e.reason == "RISK_TOO_BIG" for e in strat.events)
     assert [float(f.quantity) for f in engine.fills] == [5.0]
     deny, approve = gov.decisions[0], gov.decisions[1]
-    assert (deny["rule"], deny["decision"], deny["reason_code"]) == ("deny_above", "deny", "TOO_BIG")
-    assert deny["values"] == {"limit": 5} and deny["symbol"] == "TEST"
+    assert (deny["rule"], deny["decision"], deny["reason_code"]) == (
+        "deny_above",
+        "deny",
+        "TOO_BIG",
+    )
+    assert deny["values"] == {"limit": 5}
+    assert deny["symbol"] == "TEST"
     assert deny["client_order_id"] == str(refusal.client_order_id)
-    assert approve["decision"] == "approve" and approve["entry"] is True
+    assert approve["decision"] == "approve"
+    assert approve["entry"] is True
 
 
 class ReduceAfterOneEntry:
@@ -50,7 +56,7 @@ class ReduceAfterOneEntry:
 
     name = "reduce_after_one"
 
-    def check(self, intent, ctx):  # noqa: ANN001, ANN201
+    def check(self, intent, ctx):
         if ctx.is_entry and ctx.state.entries >= 1:
             ctx.state.trading_state = TradingState.REDUCING
             return RiskDecision.deny("BREACH", "limit reached", rule=self.name)
@@ -70,7 +76,10 @@ def test_reducing_admits_only_exits() -> None:
         risk=gov,
     )
     assert [r.reason for r in engine.refusals] == ["RISK_BREACH", "RISK_REDUCING", "RISK_REDUCING"]
-    assert [(f.side.value, float(f.quantity)) for f in engine.fills] == [("BUY", 2.0), ("SELL", 1.0)]
+    assert [(f.side.value, float(f.quantity)) for f in engine.fills] == [
+        ("BUY", 2.0),
+        ("SELL", 1.0),
+    ]
     assert gov.trading_state is TradingState.REDUCING
 
 
@@ -106,7 +115,9 @@ def test_intraday_positions_are_squared_off_once_at_the_configured_time() -> Non
     closing = [o for o in engine.orders if o.strategy_id == "risk"]
     assert len(closing) == 1
     [c] = closing
-    assert c.side.value == "SELL" and c.quantity == 5 and c.status is OrderStatus.FILLED
+    assert c.side.value == "SELL"
+    assert c.quantity == 5
+    assert c.status is OrderStatus.FILLED
     # decided at the close of the 15:19 bar (15:20), filled at the 15:20 bar's open
     assert pd.Timestamp(c.created_at).tz_convert("Asia/Kolkata").strftime("%H:%M") == "15:20"
     assert "square-off" in c.rationale
@@ -137,10 +148,17 @@ def test_kill_switch_flattens_and_halts_until_cleared() -> None:
 
 
 def test_state_round_trips_through_json() -> None:
-    st = RiskState(day=SESSION_OPEN.date(), start_equity=Decimal("100000"), entries=2,
-                   entries_by_strategy={"orb": 2}, consecutive_losses=1,
-                   locks=[Lock("cooldown", "x", until=SESSION_OPEN.to_pydatetime())],
-                   trading_state=TradingState.REDUCING, kill_switch=True, kill_reason="r")  # fmt: skip
+    st = RiskState(
+        day=SESSION_OPEN.date(),
+        start_equity=Decimal("100000"),
+        entries=2,
+        entries_by_strategy={"orb": 2},
+        consecutive_losses=1,
+        locks=[Lock("cooldown", "x", until=SESSION_OPEN.to_pydatetime())],
+        trading_state=TradingState.REDUCING,
+        kill_switch=True,
+        kill_reason="r",
+    )
     st.order_times_ns.extend([1, 2, 3])
     again = RiskState.from_dict(st.to_dict())
     assert again.to_dict() == st.to_dict()
