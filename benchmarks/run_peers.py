@@ -67,7 +67,15 @@ EXPECTED = {
 }
 # Engines that need nothing beyond numpy + pandas + pyarrow (our venv can run them).
 LIGHT_PEERS = {"numpy", "python_loop"}
-ORDER = ["tronlab_vector", "tronlab_event", "numpy", "python_loop", "vectorbt", "backtesting"]
+ORDER = [
+    "tronlab_vector",
+    "tronlab_event",
+    "tronlab_event_risk",
+    "numpy",
+    "python_loop",
+    "vectorbt",
+    "backtesting",
+]
 ORDER += ["bt", "nautilus", "backtrader"]
 
 

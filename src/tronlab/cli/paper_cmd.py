@@ -97,10 +97,11 @@ def paper(
             fail(str(exc), code=2)
         pacer.catch_up_until_ns = resume_point(stored)
         journal = WriteThroughJournal(order_saver(db, run_id), stored)
+        persist = state_writer(db, run_id)
         governor = build_governor(
             risk_profile(profile),
             audit=risk_audit_writer(db, run_id, skip=count_risk_events(db, run_id)),
-            persist=state_writer(db, run_id),
+            persist=persist,
             kill_switch=kill_switch_reader(db),
         )
         if not json_out:
@@ -124,6 +125,8 @@ def paper(
         finally:
             signal.signal(signal.SIGINT, previous)
             signal.signal(signal.SIGTERM, previous_term)
+        persist(governor.state)
+        persist.flush()
         status = "aborted" if stopped else "completed"
         finish_session(db, run_id, status, result.summary)
     finally:

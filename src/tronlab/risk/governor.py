@@ -22,6 +22,7 @@ state sink after every change, so a restarted session resumes with the same coun
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
@@ -152,6 +153,7 @@ class RiskGovernor:
             return RiskDecision.approve(intent.quantity)
         qty = intent.quantity
         resized: RiskDecision | None = None
+        notes: dict[str, Any] = {}  # what approving rules noted (e.g. a check skipped)
         for rule in self.rules:
             d = rule.check(intent, ctx)
             if d is None:
@@ -160,7 +162,14 @@ class RiskGovernor:
                 return d
             if d.action is RiskAction.RESIZE and d.quantity < qty:
                 qty, resized = d.quantity, d
-        return resized if resized is not None else RiskDecision.approve(qty)
+            elif d.action is RiskAction.APPROVE and d.values:
+                notes[rule.name] = dict(d.values)
+        if resized is not None:
+            if notes:
+                return replace(resized, values={**resized.values, "notes": notes})
+            return resized
+        approved = RiskDecision.approve(qty)
+        return replace(approved, values={"notes": notes}) if notes else approved
 
     # ------------------------------------------------------------------ every bar
     def on_time(self, view: MarketView) -> list[OrderIntent]:
@@ -210,6 +219,10 @@ class RiskGovernor:
         st.realized_pnl += realized - fill.fee
         if closed_trade:
             st.consecutive_losses = st.consecutive_losses + 1 if realized - fill.fee < 0 else 0
+            for rule in self.rules:  # a cooldown starts at the losing fill, not at the next order
+                lock = getattr(rule, "maybe_lock", None)
+                if lock is not None:
+                    lock(st, fill.ts)
         self._save()
 
     # ------------------------------------------------------------------ internals

@@ -59,12 +59,35 @@ def risk_audit_writer(
     return write
 
 
-def state_writer(db: Database, run_id: str) -> Callable[[Any], None]:
-    def write(state: Any) -> None:
-        with db.unit_of_work() as uow:
-            uow.risk_state.put(f"run:{run_id}", state.to_dict())
+class StateWriter:
+    """Stores a session's governor state at most once per ``every_s`` wall seconds, and on
+    :meth:`flush`. What a crash loses in between, the restarted session's deterministic
+    replay recomputes; the stored copy is what ``tronlab risk status`` shows."""
 
-    return write
+    def __init__(self, db: Database, run_id: str, every_s: float = 1.0) -> None:
+        self.db = db
+        self.key = f"run:{run_id}"
+        self.every_s = every_s
+        self._last = -1e18
+        self._pending: Any = None
+
+    def __call__(self, state: Any) -> None:
+        self._pending = state
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self.flush()
+            self._last = now
+
+    def flush(self) -> None:
+        if self._pending is None:
+            return
+        with self.db.unit_of_work() as uow:
+            uow.risk_state.put(self.key, self._pending.to_dict())
+        self._pending = None
+
+
+def state_writer(db: Database, run_id: str, every_s: float = 1.0) -> StateWriter:
+    return StateWriter(db, run_id, every_s)
 
 
 def count_risk_events(db: Database, run_id: str) -> int:

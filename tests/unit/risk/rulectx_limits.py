@@ -149,10 +149,7 @@ def ctx(
         pos = {p.instrument_id.symbol: p.quantity for p in pf.open_positions()}
     else:
         pos = {s: D(q) for s, q in positions.items()}
-    if position_qty is None:
-        own = pos.get(instrument.symbol, D(0))
-    else:
-        own = D(position_qty)
+    own = pos.get(instrument.symbol, D(0)) if position_qty is None else D(position_qty)
     return RuleContext(
         now=now,
         local_now=now,

@@ -63,7 +63,9 @@ def test_message_and_values() -> None:
 
 def test_no_duplicate_locks_and_expiry() -> None:
     rule = CooldownRule(CooldownConfig())
-    state = RiskState(consecutive_losses=3)
+    state = RiskState(consecutive_losses=2)
+    assert _check(rule, state, T0 - timedelta(minutes=5)) is None
+    state.consecutive_losses = 3
     assert _check(rule, state, T0) is not None
     assert _check(rule, state, T0 + timedelta(minutes=29, seconds=59)) is not None
     assert len(state.locks) == 1

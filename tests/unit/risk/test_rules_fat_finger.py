@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
 from tests.unit.risk.rulectx_limits import INFY, NIFTY_FUT, ctx, intent
+
 from tronlab.model import OrderType, Side
-from tronlab.risk.governor import RiskAction
+from tronlab.risk.decision import RiskAction
 from tronlab.risk.rules.fat_finger import FatFingerConfig, FatFingerRule, split_quantity
 
 D = Decimal
@@ -207,7 +207,7 @@ def test_split_quantity_errors(qty: str, freeze: int, lot: int, message: str) ->
 def test_split_quantity_properties(lots: int, lot: int, freeze: int) -> None:
     qty = D(lots * lot)
     if freeze < lot:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="smaller than one lot"):
             split_quantity(qty, freeze, lot)
         return
     children = split_quantity(qty, freeze, lot)

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
 from tests.unit.risk.rulectx_limits import (
     BTC,
     INFY,
@@ -23,8 +22,9 @@ from tests.unit.risk.rulectx_limits import (
     intent,
     portfolio,
 )
+
 from tronlab.model import Instrument, OrderType, Side, Venue
-from tronlab.risk.governor import RiskAction
+from tronlab.risk.decision import RiskAction
 from tronlab.risk.rules.limits import (
     PositionLimitsConfig,
     PositionLimitsRule,
@@ -311,9 +311,7 @@ def _reference(
     """The limits broken by an order of ``q`` (recounted from scratch, no shared code)."""
     post = base + side.sign * q
     mine = abs(post) * price * inst.multiplier
-    other_values = [
-        qty * D(str(LAST[s])) * INSTRUMENTS[s].multiplier for s, qty in others.items()
-    ]
+    other_values = [qty * D(str(LAST[s])) * INSTRUMENTS[s].multiplier for s, qty in others.items()]
     gross = mine + sum((abs(v) for v in other_values), D(0))
     net = abs(post * price * inst.multiplier + sum(other_values, D(0)))
     broken = []

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
 from tests.unit.risk.rulectx_limits import T0, ctx, intent
+
 from tronlab.model import Side
 from tronlab.risk.context import RiskState
-from tronlab.risk.governor import RiskAction, RiskDecision
+from tronlab.risk.decision import RiskAction, RiskDecision
 from tronlab.risk.rules.rate_limit import (
     MINUTE_NS,
     SECOND_NS,

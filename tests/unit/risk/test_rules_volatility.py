@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import ValidationError
-
 from tests.unit.risk.rulectx_limits import T0, ctx, intent, minute_bars
+
 from tronlab.model import Side
 from tronlab.risk.context import Lock, RiskState
-from tronlab.risk.governor import RiskAction, RiskDecision
+from tronlab.risk.decision import RiskAction, RiskDecision
 from tronlab.risk.rules.volatility import (
     VolatilityConfig,
     VolatilityRule,

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from tronlab.risk.governor import RiskAction, RiskDecision
+from tronlab.risk.decision import RiskAction, RiskDecision
 from tronlab.risk.rules._base import RuleConfig
 
 if TYPE_CHECKING:

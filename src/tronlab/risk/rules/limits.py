@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from tronlab.risk.governor import RiskDecision
+from tronlab.risk.decision import RiskDecision
 from tronlab.risk.rules._base import RuleConfig
 
 if TYPE_CHECKING:

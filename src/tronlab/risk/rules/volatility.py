@@ -46,7 +46,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from tronlab.risk.context import Lock
-from tronlab.risk.governor import RiskAction, RiskDecision
+from tronlab.risk.decision import RiskAction, RiskDecision
 from tronlab.risk.rules._base import RuleConfig
 from tronlab.risk.rules.rate_limit import to_ns
 
