@@ -162,3 +162,38 @@ def test_state_round_trips_through_json() -> None:
     st.order_times_ns.extend([1, 2, 3])
     again = RiskState.from_dict(st.to_dict())
     assert again.to_dict() == st.to_dict()
+
+
+def test_loss_breach_flattens_when_configured_and_only_exits_follow() -> None:
+    from tronlab.risk.profiles import build_governor, risk_profile
+
+    gov = build_governor(
+        risk_profile(
+            "research",
+            {"daily_loss": {"enabled": True, "max_loss": Decimal(40), "flatten_on_breach": True}},
+        )
+    )
+    falling = [FLAT, FLAT, (100.0, 100.0, 97.0, 97.0), (97.0, 97.5, 96.5, 97.0), FLAT, FLAT]
+    engine, _ = run(falling, {0: [order("buy", "TEST", 20)], 4: [order("buy", "TEST", 5)]},
+                    risk=gov)  # fmt: skip
+    # bought 20 at 100; at the 97 close the loss is 60 > 40: REDUCING and a closing order
+    closing = [o for o in engine.orders if o.strategy_id == "risk"]
+    assert [(o.side.value, int(o.quantity)) for o in closing] == [("SELL", 20)]
+    assert "daily loss" in closing[0].rationale
+    assert gov.trading_state is TradingState.REDUCING
+    assert [r.reason for r in engine.refusals] == ["RISK_REDUCING"]
+    assert engine.position_qty("TEST") == 0
+
+
+def test_freeze_limit_splits_an_order_into_children() -> None:
+    from tronlab.risk.profiles import build_governor, risk_profile
+
+    gov = build_governor(
+        risk_profile("research", {"fat_finger": {"enabled": True, "freeze_qty": {"TEST": 10}}})
+    )
+    engine, _ = run([FLAT] * 3, {0: [order("buy", "TEST", 25)]}, risk=gov)
+    assert sorted(int(o.quantity) for o in engine.orders) == [5, 10, 10]
+    assert engine.position_qty("TEST") == 25
+    split = [d for d in gov.decisions if d["reason_code"] == "FREEZE_QTY_SPLIT"]
+    assert split
+    assert split[0]["values"]["children"] == ["10", "10", "5"]
