@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 GOVERNOR = "risk"  # strategy id of the governor's own orders
+_NOTHING: list[OrderIntent] = []  # returned, never mutated
 
 AuditRecord = dict[str, Any]
 
@@ -98,6 +99,7 @@ class RiskGovernor:
         self._tz: ZoneInfo | None = None
         self._next_day_ns = -1  # first ns of the next local day (roll check)
         self._square_off_ns: dict[str, int] = {}  # kind -> today's square-off time in ns
+        self._first_square_off_ns = 2**62
         self.decisions: list[AuditRecord] = []
         self._loss_day: object = None
         self._loss_floor: float | None = None  # equity at which today's loss limit is hit
@@ -176,8 +178,15 @@ class RiskGovernor:
         """Roll the day, apply the kill switch, watch the loss limit, square off: returns the
         closing orders the engine must send (as the governor's own, exits only)."""
         now_ns = view.now_ns()
-        self._maybe_roll(view, now_ns)
+        if now_ns >= self._next_day_ns:
+            self._maybe_roll(view, now_ns)
         st = self.state
+        if (  # the common case, kept cheap: nothing can be due on this bar
+            self._kill is None
+            and (self.daily_loss is None or st.trading_state is not TradingState.ACTIVE)
+            and (st.squared_off or now_ns < self._first_square_off_ns)
+        ):
+            return _NOTHING
         out: list[OrderIntent] = []
         if self._kill is not None:
             on, reason = self._kill()
@@ -238,6 +247,7 @@ class RiskGovernor:
             kind: int(datetime.combine(day, t, tz).timestamp() * 1e9)
             for kind, t in self.square_off.items()
         }
+        self._first_square_off_ns = min(self._square_off_ns.values(), default=2**62)
         st = self.state
         if st.day == day:
             return  # a resumed session on the same day keeps its counters
