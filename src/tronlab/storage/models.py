@@ -365,3 +365,34 @@ __all__ = [
     "RunRow",
     "metadata",
 ]
+
+
+#: The columns that identify a cached feature frame (unique together).
+FEATURE_STORE_KEY = (
+    "symbol", "timeframe", "start", "end", "feature_set", "set_version", "code_version",
+)  # fmt: skip
+
+
+class FeatureStoreRow(Base):
+    """A cached feature frame (a Parquet file of :mod:`tronlab.features.store`) by its key:
+    symbol, timeframe, bar range, feature set and version, code version."""
+
+    __tablename__ = "feature_store"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(64))
+    timeframe: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    feature_set: Mapped[str] = mapped_column(String(64))
+    set_version: Mapped[str] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint(*FEATURE_STORE_KEY, name="uq_feature_store_key"),
+        Index("ix_feature_store_symbol_timeframe", "symbol", "timeframe"),
+    )
