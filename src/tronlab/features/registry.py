@@ -241,7 +241,13 @@ class StreamingFeatures:
         extra_names: Sequence[str] = (),
     ) -> None:
         self.features = _resolve(features)
-        self.memory = max((f.memory for f in self.features), default=1)
+        # CUMULATIVE features (OBV, A/D, SAR, Supertrend) depend on every bar since the
+        # first: they are evaluated on the whole history kept so far (O(n) per bar, fine
+        # for live bars); the others on a ring of the last ``memory`` bars.
+        self._full = [f for f in self.features if f.description.startswith("CUMULATIVE")]
+        self._windowed = [f for f in self.features if f not in self._full]
+        self._history: list[tuple[Any, ...]] = []
+        self.memory = max((f.memory for f in self._windowed), default=1)
         self.tz = tz
         cap = self.memory
         self._cols: dict[str, Array] = {
@@ -266,6 +272,12 @@ class StreamingFeatures:
         for k, arr in self._extra.items():
             arr[i] = (extra or {}).get(k, math.nan)
         self._n += 1
+        if self._full:
+            self._history.append(
+                (bar.open, bar.high, bar.low, bar.close, bar.volume, bar.start_ns, bar.end_ns,
+                 bar.session, tuple((extra or {}).get(k, math.nan) for k in self._extra))
+            )  # fmt: skip
+            self._evaluate(self._full, self._all_bars())
         n = min(self._n, cap)
         order = np.arange(self._n - n, self._n) % cap
         c, ii = self._cols, self._ints
@@ -274,12 +286,26 @@ class StreamingFeatures:
             c["volume"][order], ii["start_ns"][order], ii["end_ns"][order],
             ii["session"][order], {k: v[order] for k, v in self._extra.items()}, self.tz,
         )  # fmt: skip
+        self._evaluate(self._windowed, bars)
+        return dict(self.values)
+
+    def _evaluate(self, features: Sequence[Feature], bars: Bars) -> None:
         done: set[int] = set()
-        for f in self.features:
+        wanted = {f.name for f in features}
+        for f in features:
             if id(f.compute) in done:
                 continue
             done.add(id(f.compute))
             for name, values in f.compute(bars).items():
-                if name in self.values:
+                if name in wanted:
                     self.values[name] = float(values[-1])
-        return dict(self.values)
+
+    def _all_bars(self) -> Bars:
+        cols = list(zip(*self._history, strict=True))
+        floats = [np.asarray(c, dtype=np.float64) for c in cols[:5]]
+        ints = [np.asarray(c, dtype=np.int64) for c in cols[5:8]]
+        extras = np.asarray(cols[8], dtype=np.float64).reshape(len(self._history), -1)
+        extra = {k: extras[:, j] for j, k in enumerate(self._extra)}
+        o, h, lo, c, v = floats
+        start, end, session = ints
+        return Bars(o, h, lo, c, v, start, end, session, extra, self.tz)
