@@ -8,7 +8,9 @@ Rows:
 * ``tronlab-all``: every registered feature (technical indicators, Alpha158, session);
 * ``talib``: the peer suite's ``compute_talib`` (29 TA-Lib calls + a numpy VWAP);
 * ``numpy``: the peer suite's plain numpy/pandas reference;
-* ``pandas-ta-classic``: when ``--peer-python`` points at an interpreter that has it.
+* ``pandas-ta`` (native numba code, and with ``talib=True``): run by the peer suite's own
+  ``bench_features.py`` under ``--pandas-ta-python`` (pandas-ta 0.4 needs Python 3.12; the
+  peer suite's ``requirements-pandas-ta-py312.txt`` builds that venv).
 
 All in one process per library (``--lib``) or, by default, one process running each in
 turn. Prints one JSON line per (library, bars), then a table with ratios to TA-Lib, and
@@ -125,15 +127,46 @@ def measure(lib: str, sizes: list[int], repeats: int) -> list[dict]:
     return out
 
 
+def pandas_ta_rows(python: str, sizes: list[int]) -> list[dict]:
+    """Run the peer suite's own pandas-ta benchmark in its interpreter; its JSON lines."""
+    import subprocess
+
+    rows = []
+    for lib in ("pandas_ta", "pandas_ta_talib"):
+        cmd = [python, "bench_features.py", "--lib", lib, "--agree-bars", "0", "--bars"]
+        cmd += [str(n) for n in sizes]
+        done = subprocess.run(  # noqa: S603 - our own benchmark command line
+            cmd, cwd=ML, capture_output=True, text=True, check=True, timeout=1800
+        )
+        for line in done.stdout.splitlines():
+            rec = json.loads(line)
+            if rec.get("section") == "features":
+                name = "pandas-ta (talib=True)" if lib.endswith("talib") else "pandas-ta"
+                rows.append(
+                    {"lib": name, "bars": rec["bars"], "features": rec["n_features"],
+                     "cold_s": rec["cold_s"], "median_s": rec["median_s"],
+                     "bars_per_s": rec["bars_per_s"]}
+                )  # fmt: skip
+                print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--repeats", type=int, default=3)
     libs_all = ["tronlab-30", "tronlab-all", "talib", "numpy", "pandas-ta-classic"]
     ap.add_argument("--lib", action="append", choices=libs_all)
+    ap.add_argument(
+        "--pandas-ta-python",
+        default=os.environ.get("TRONLAB_PANDAS_TA_PYTHON"),
+        help="a Python 3.12 with pandas-ta 0.4 (e.g. ~/.cache/tronlab-bench/pta312/bin/python)",
+    )
     args = ap.parse_args()
     libs = args.lib or ["tronlab-30", "tronlab-all", "talib", "numpy"]
     rows = [r for lib in libs for r in measure(lib, args.bars, args.repeats)]
+    if args.pandas_ta_python:
+        rows += pandas_ta_rows(args.pandas_ta_python, args.bars)
     print("\n| library | bars | features | cold s | median s | bars/s | vs TA-Lib |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     talib = {r["bars"]: r["median_s"] for r in rows if r["lib"] == "talib"}
