@@ -47,6 +47,8 @@ def to_decimal(value: object, name: str) -> Decimal:
     ``int`` is accepted and converted; ``float`` and ``bool`` are refused because a binary
     float cannot represent most prices exactly.
     """
+    if type(value) is Decimal and value.is_finite():  # the common case, checked first
+        return value
     if isinstance(value, bool):
         raise ValidationError(f"{name} must be a Decimal, got bool", code="TYPE")
     if isinstance(value, int):
@@ -85,6 +87,8 @@ def optional_positive(value: object, name: str) -> Decimal | None:
 
 def aware_utc(value: object, name: str) -> datetime:
     """Return ``value`` converted to UTC; refuse naive datetimes and non-datetimes."""
+    if type(value) is datetime and value.tzinfo is UTC:  # already what we keep
+        return value
     if not isinstance(value, datetime):
         raise ValidationError(f"{name} must be a datetime, got {type(value).__name__}", code="TYPE")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -130,6 +134,8 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def as_enum(cls: type[E], value: object, name: str) -> E:
     """Return ``value`` as a member of ``cls`` (members and their values are accepted)."""
+    if type(value) is cls:
+        return value
     try:
         return cls(value)
     except ValueError:

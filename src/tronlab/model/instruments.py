@@ -68,6 +68,12 @@ class Instrument:
         Option right; ``None`` otherwise.
     tradable
         Whether orders may be placed (indices are not tradable).
+    freeze_quantity
+        Largest quantity, in the same units as order quantities, that the exchange accepts in
+        one order (NSE's "quantity freeze"); larger orders must be sliced. A whole number of
+        lots. NSE publishes the limit in units and may publish one that is not a lot multiple
+        (NIFTY 1,800 with lot 65): store the largest lot multiple not above it (1,755).
+        ``None`` when unknown or not applicable. Exchanges revise it, so it is configuration.
 
     Raises
     ------
@@ -90,6 +96,7 @@ class Instrument:
     strike: Decimal | None = None
     right: OptionRight | None = None
     tradable: bool = True
+    freeze_quantity: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, InstrumentId):
@@ -106,8 +113,26 @@ class Instrument:
             raise ValidationError(f"lot_size must be >= 1, got {self.lot_size}", code="BAD_LOT")
         if not isinstance(self.tradable, bool):
             raise ValidationError("tradable must be a bool", code="TYPE")
+        self._check_freeze_quantity()
         self._check_derivative_fields()
         self._check_segment()
+
+    def _check_freeze_quantity(self) -> None:
+        freeze = self.freeze_quantity
+        if freeze is None:
+            return
+        if isinstance(freeze, bool) or not isinstance(freeze, int):
+            raise ValidationError(f"freeze_quantity must be an int, got {freeze!r}", code="TYPE")
+        if freeze < 1:
+            raise ValidationError(
+                f"freeze_quantity must be >= 1, got {freeze}", code="BAD_FREEZE_QUANTITY"
+            )
+        if freeze % self.lot_size:
+            raise ValidationError(
+                f"freeze_quantity {freeze} of {self.id} is not a multiple of lot size "
+                f"{self.lot_size}",
+                code="BAD_FREEZE_QUANTITY",
+            )
 
     def _check_derivative_fields(self) -> None:
         kind = self.kind
@@ -207,6 +232,7 @@ class Instrument:
         lot_size: int = 1,
         multiplier: Decimal = ONE,
         currency: str | None = None,
+        freeze_quantity: int | None = None,
     ) -> Instrument:
         """A futures contract."""
         venue = as_enum(Venue, venue, "venue")
@@ -219,6 +245,7 @@ class Instrument:
             multiplier=multiplier,
             underlying=underlying,
             expiry=expiry,
+            freeze_quantity=freeze_quantity,
         )
 
     @classmethod
@@ -235,6 +262,7 @@ class Instrument:
         lot_size: int = 1,
         multiplier: Decimal = ONE,
         currency: str | None = None,
+        freeze_quantity: int | None = None,
     ) -> Instrument:
         """An option contract."""
         venue = as_enum(Venue, venue, "venue")
@@ -249,6 +277,7 @@ class Instrument:
             expiry=expiry,
             strike=strike,
             right=right,
+            freeze_quantity=freeze_quantity,
         )
 
     # ----------------------------------------------------------------- accessors

@@ -35,14 +35,19 @@ def instrument_spec(instrument: Instrument) -> dict[str, Any]:
         "strike": None if instrument.strike is None else str(instrument.strike),
         "right": None if instrument.right is None else instrument.right.value,
         "tradable": instrument.tradable,
+        "freeze_quantity": instrument.freeze_quantity,
     }
 
 
 def instrument_from_spec(spec: Mapping[str, Any]) -> Instrument:
-    """Rebuild an :class:`Instrument` from :func:`instrument_spec` output."""
+    """Rebuild an :class:`Instrument` from :func:`instrument_spec` output.
+
+    Specs written before ``freeze_quantity`` existed lack the key and load with ``None``.
+    """
     strike = spec.get("strike")
     right = spec.get("right")
     expiry = spec.get("expiry")
+    freeze = spec.get("freeze_quantity")
     return Instrument(
         id=InstrumentId.parse(spec["id"]),
         kind=InstrumentKind(spec["kind"]),
@@ -56,6 +61,7 @@ def instrument_from_spec(spec: Mapping[str, Any]) -> Instrument:
         strike=None if strike is None else Decimal(strike),
         right=None if right is None else OptionRight(right),
         tradable=bool(spec["tradable"]),
+        freeze_quantity=None if freeze is None else int(freeze),
     )
 
 
