@@ -169,6 +169,7 @@ class Engine:
         # float shadows for the per-bar risk look (the Decimal books stay the truth)
         self._cash_f = float(self.config.initial_cash)
         self._pos_f: dict[str, float] = {}
+        self.open_positions = 0  # symbols with a non-zero position (for the risk view)
         # the intraday (MIS) part of each net position, squared off by the risk governor
         self._intraday: dict[str, Decimal] = {}
         self.last_bar_ns: dict[str, int] = {}
@@ -291,7 +292,7 @@ class Engine:
             for ind in st.indicators:
                 ind.update(bar)
             if risk_on_time is not None:
-                for closing in risk_on_time(self):  # square-off, kill switch, loss limit
+                for closing in risk_on_time(self, end):  # square-off, kill switch, loss limit
                     self.submit_intent(closing)
             if self._active:
                 try:
@@ -466,6 +467,7 @@ class Engine:
                 self.flows.append((self._k, sym, signed * mult, cash))
                 self._cash_f += cash
                 self._pos_f[sym] = self._pos_f.get(sym, 0.0) + signed * mult
+                self.open_positions = sum(1 for p in portfolio.open_positions())
                 flipped = qty_before != 0 and (after.quantity > 0) != (qty_before > 0)
                 self._book_intraday(sym, fill, order, after.quantity)
                 closed = qty_before != 0 and (after.quantity == 0 or flipped)

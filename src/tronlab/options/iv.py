@@ -60,6 +60,19 @@ class IVStatus(IntEnum):
     INVALID_INPUT = 5
 
 
+STATUS_TEXT: dict[IVStatus, str] = {
+    IVStatus.OK: "the implied volatility reproduces the price",
+    IVStatus.BELOW_INTRINSIC: "price is below the discounted intrinsic value e^-rT*max(+-(F-K), 0)",
+    IVStatus.ABOVE_UPPER_BOUND: "price is at or above the bound e^-rT*F (call) / e^-rT*K (put)",
+    IVStatus.NO_CONVERGENCE: "no volatility in [1e-4, 5] reproduces the price",
+    IVStatus.AT_PRICE_FLOOR: (
+        "price is at the minimum tick: the IV reproduces it but is only an upper bound"
+    ),
+    IVStatus.INVALID_INPUT: "price, forward and strike must be finite and > 0, t > 0",
+}
+"""One line per :class:`IVStatus`, for messages and reports."""
+
+
 class IVResult(NamedTuple):
     """``iv``: annualised volatility as a decimal (NaN where there is none); ``status``: an
     int8 array of :class:`IVStatus` codes (``IVStatus(int(code))`` names one). Scalars for
@@ -72,7 +85,8 @@ class IVResult(NamedTuple):
 def _lbr_iv(undiscounted: float, f: float, k: float, t: float, q: float) -> float:
     """One "Let's Be Rational" solve on the undiscounted price; NaN when it raises."""
     try:
-        return float(lbr.implied_volatility_from_a_transformed_rational_guess(undiscounted, f, k, t, q))
+        sigma = lbr.implied_volatility_from_a_transformed_rational_guess(undiscounted, f, k, t, q)
+        return float(sigma)
     except (ArithmeticError, ValueError, VolatilityValueException):
         return math.nan
 

@@ -6,7 +6,8 @@ rules). All-scalar inputs give numpy scalars, anything else arrays of the broadc
 
 Conventions (interfaces.md section 6; the same as ``vollib``):
 
-* ``t``: years to expiry in calendar time (days / 365); see :func:`tronlab.options.time.year_fraction`.
+* ``t``: years to expiry in calendar time (days / 365); see
+  :func:`tronlab.options.time.year_fraction`.
 * ``sigma``: annualised volatility as a decimal (0.13 = 13%).
 * ``r``, ``q``: continuously compounded annual rates as decimals (0.065 = 6.5%).
 * ``is_call``: boolean (array); :func:`as_is_call` converts ``"CE"``/``"PE"``, ``"C"``/``"P"``,

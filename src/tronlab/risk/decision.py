@@ -96,6 +96,9 @@ class MarketView(Protocol):
 
     def equity_estimate(self) -> float: ...
 
+    @property
+    def open_positions(self) -> int: ...  # how many symbols have a non-zero position
+
     def positions(self) -> Mapping[str, Decimal]: ...
 
     def intraday_positions(self) -> Mapping[str, Decimal]: ...
@@ -116,7 +119,7 @@ class PreTradeRisk(Protocol):
         self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
     ) -> RiskDecision: ...
 
-    def on_time(self, view: MarketView) -> list[OrderIntent]: ...
+    def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]: ...
 
     def on_fill(
         self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView
@@ -131,7 +134,7 @@ class PassThroughRisk:
     ) -> RiskDecision:
         return RiskDecision.approve(intent.quantity)
 
-    def on_time(self, view: MarketView) -> list[OrderIntent]:
+    def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
         return []
 
     def on_fill(self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView) -> None:

@@ -103,6 +103,7 @@ class RiskGovernor:
         self.decisions: list[AuditRecord] = []
         self._loss_day: object = None
         self._loss_floor: float | None = None  # equity at which today's loss limit is hit
+        self._checked_flat = False  # the loss check ran with no open position since a fill
 
     # ------------------------------------------------------------------ decisions
     @property
@@ -174,16 +175,22 @@ class RiskGovernor:
         return replace(approved, values={"notes": notes}) if notes else approved
 
     # ------------------------------------------------------------------ every bar
-    def on_time(self, view: MarketView) -> list[OrderIntent]:
+    def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
         """Roll the day, apply the kill switch, watch the loss limit, square off: returns the
         closing orders the engine must send (as the governor's own, exits only)."""
-        now_ns = view.now_ns()
         if now_ns >= self._next_day_ns:
             self._maybe_roll(view, now_ns)
         st = self.state
+        # Equity only moves with prices while positions are open; flat, it moves only with
+        # fills (on_fill re-arms the check), so a flat book needs no look on every bar.
+        watch_loss = (
+            self.daily_loss is not None
+            and st.trading_state is TradingState.ACTIVE
+            and (view.open_positions > 0 or not self._checked_flat)
+        )
         if (  # the common case, kept cheap: nothing can be due on this bar
             self._kill is None
-            and (self.daily_loss is None or st.trading_state is not TradingState.ACTIVE)
+            and not watch_loss
             and (st.squared_off or now_ns < self._first_square_off_ns)
         ):
             return _NOTHING
@@ -199,7 +206,8 @@ class RiskGovernor:
                 st.kill_switch, st.kill_reason = False, ""
                 st.trading_state = TradingState.ACTIVE
                 self._event(view, "kill_switch", "KILL_SWITCH_OFF", "cleared")
-        if self.daily_loss is not None and st.trading_state is TradingState.ACTIVE:
+        if watch_loss and self.daily_loss is not None:
+            self._checked_flat = view.open_positions == 0
             if self._loss_day != st.day:  # the limit is fixed for the day at its start
                 self._loss_day = st.day
                 limit = self.daily_loss.limit(st.start_equity)
@@ -225,6 +233,7 @@ class RiskGovernor:
     def on_fill(self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView) -> None:
         """Book a fill: today's realized PnL (net of the fee) and the losing-trade streak."""
         st = self.state
+        self._checked_flat = False
         st.realized_pnl += realized - fill.fee
         if closed_trade:
             st.consecutive_losses = st.consecutive_losses + 1 if realized - fill.fee < 0 else 0
