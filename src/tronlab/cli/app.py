@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import tronlab.cli.features_cmd as features_cmd
+import tronlab.cli.options_cmd as options_cmd
 from tronlab import __version__
 from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd, paper_cmd, risk_cmd
 from tronlab.cli.common import AppState
@@ -25,6 +26,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(backtest_cmd.runs_app, name="runs")
 app.add_typer(risk_cmd.app, name="risk")
 app.add_typer(features_cmd.app, name="features")
+app.add_typer(options_cmd.app, name="options")
 app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("strategies")(backtest_cmd.strategies)

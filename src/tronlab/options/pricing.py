@@ -130,8 +130,9 @@ def _core(
             & np.isfinite(u) & np.isfinite(k) & np.isfinite(tt) & np.isfinite(s)
             & np.isfinite(rr) & np.isfinite(qq)
         )  # fmt: skip
-    # NaN propagates through every formula below, so invalid rows come out all-NaN.
-    u = np.where(valid, u, np.nan)
+    # NaN propagates through every formula below, so invalid rows come out all-NaN (and
+    # raise no floating-point warnings on the way).
+    u, k, tt, s, rr, qq = (np.where(valid, a, np.nan) for a in (u, k, tt, s, rr, qq))
     w = np.where(c, 1.0, -1.0)
     fwd = u if q is None else u * np.exp((rr - qq) * tt)
     df = np.exp(-rr * tt)
