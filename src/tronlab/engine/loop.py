@@ -40,6 +40,7 @@ from tronlab.adapters.paper.exchange import (
 from tronlab.engine.clock import SimulatedClock
 from tronlab.engine.context import EngineContext
 from tronlab.engine.feed import BarSeries, MergedFeed
+from tronlab.engine.view import RiskViewMixin
 from tronlab.execution.costs import CostModel
 from tronlab.execution.fill_model import FillConfig
 from tronlab.execution.intents import OrderIntent
@@ -119,7 +120,7 @@ class _SeriesState:
     row: int = -1
 
 
-class Engine:
+class Engine(RiskViewMixin):
     """Runs one strategy over a set of bar series against the simulated exchange."""
 
     def __init__(
@@ -476,58 +477,6 @@ class Engine:
                     self._callbacks.append(("on_fill", fill))
             if notify and self._wants_events:
                 self._callbacks.append(("on_order_event", event))
-
-    # ------------------------------------------------------------------ the risk view
-    def now(self) -> datetime:
-        return self.clock.now()
-
-    def now_ns(self) -> int:
-        return self.clock.now_ns()
-
-    def exchange_tz(self, symbol: str | None = None) -> str:
-        return self.config.timezone
-
-    def session_bounds(self, symbol: str, ts_ns: int) -> tuple[datetime, datetime] | None:
-        bounds = getattr(self._sessions, "bounds", None)
-        if bounds is None:
-            return None
-        result: tuple[datetime, datetime] | None = bounds(symbol, ts_ns)
-        return result
-
-    def equity_estimate(self) -> float:
-        equity = self._cash_f
-        for sym, q in self._pos_f.items():
-            if q:
-                equity += q * self.last_prices.get(sym, 0.0)
-        return equity
-
-    def positions(self) -> dict[str, Decimal]:
-        return {p.instrument_id.symbol: p.quantity for p in self.portfolio.open_positions()}
-
-    def intraday_positions(self) -> dict[str, Decimal]:
-        return {s: q for s, q in self._intraday.items() if q != 0}
-
-    def _book_intraday(self, sym: str, fill: Fill, order: Order, position: Decimal) -> None:
-        """Track the MIS part of the net position: MIS fills move it, and it never exceeds
-        the position itself (a delivery sell can close the shares an MIS buy opened)."""
-        intra = self._intraday.get(sym, Decimal(0))
-        if order.product is not None and order.product.is_intraday:
-            intra += fill.signed_quantity
-        if position == 0 or intra == 0 or (intra > 0) != (position > 0):
-            intra = Decimal(0)
-        elif abs(intra) > abs(position):
-            intra = position
-        self._intraday[sym] = intra
-
-    def recent(self, symbol: str, n: int) -> tuple[Any, Any]:
-        st = self._primary.get(symbol.upper())
-        if st is None:
-            return (), ()
-        lo = max(0, st.row + 1 - n)
-        return st.series.end_ns[lo : st.row + 1], st.series.close[lo : st.row + 1]
-
-    def reference(self) -> Mapping[str, float]:
-        return self.last_prices
 
     # ------------------------------------------------------------------ queries
     def instrument(self, symbol: str) -> Instrument:
