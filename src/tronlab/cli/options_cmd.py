@@ -1,4 +1,5 @@
-"""``tronlab options price|iv``: Black-76 price, Greeks and implied volatility of one option.
+"""``tronlab options price|iv|chain``: Black-76 price, Greeks and implied volatility of one
+option, and an EOD option chain with IVs, Greeks, ATM IV, put-call ratio and max pain.
 
 Volatilities and rates are **decimals**: ``--vol 0.13`` is 13%, ``--rate 0.065`` is 6.5%. A
 ``--vol`` above 5 (500%) or a ``|--rate|`` above 1 (100%) is refused as a likely percentage.
@@ -9,10 +10,13 @@ Time to expiry is ``--days`` calendar days (``T = days / 365``, fractions allowe
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from tronlab.cli.common import console, fail, print_json
@@ -214,3 +218,185 @@ def iv(
         console.print(table)
     if math.isnan(sigma):
         raise typer.Exit(1)
+
+
+def _data_dirs() -> list[Path]:
+    """Where ``chain`` looks for ``UNDERLYING_OPTCHAIN_1d_*.csv`` files, in order."""
+    env = os.environ.get("TRONLAB_SHARED_DATA")
+    if env:
+        return [Path(env) / "nse_options"]
+    repo = Path(__file__).resolve().parents[3]
+    dirs = [repo.parent / "shared" / "data" / "nse_options"]
+    cwd = Path.cwd().parent / "shared" / "data" / "nse_options"
+    if cwd.resolve() != dirs[0].resolve():
+        dirs.append(cwd)
+    return dirs
+
+
+def _chain_files(underlying: str, day: date) -> list[Path]:
+    """The chain files for ``underlying`` whose name range (``_START_END.csv``) covers ``day``
+    (a file without a parsable range is always included)."""
+    searched: list[str] = []
+    for folder in _data_dirs():
+        searched.append(str(folder))
+        found = sorted(folder.glob(f"{underlying}_OPTCHAIN_1d_*.csv"))
+        if not found:
+            continue
+        chosen = []
+        for path in found:
+            parts = path.stem.split("_")
+            try:
+                start, end = date.fromisoformat(parts[-2]), date.fromisoformat(parts[-1])
+            except (ValueError, IndexError):
+                chosen.append(path)
+                continue
+            if start <= day <= end:
+                chosen.append(path)
+        if not chosen:
+            names = ", ".join(p.name for p in found)
+            fail(f"no {underlying} chain file covers {day.isoformat()}; available: {names}")
+        return chosen
+    fail(f"no {underlying}_OPTCHAIN_1d_*.csv under {' or '.join(searched)} "
+         "(set TRONLAB_SHARED_DATA or pass --file)")  # fmt: skip
+
+
+def _compact(v: float) -> str:
+    """13808925 -> 13.81M, 336525 -> 336.5k."""
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if abs(v) >= 1e3:
+        return f"{v / 1e3:.1f}k"
+    return f"{v:.0f}"
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+@app.command("chain")
+def chain(
+    underlying: Annotated[str, typer.Argument(help="Underlying, e.g. NIFTY or BANKNIFTY.")],
+    day: Annotated[str, typer.Option("--date", help="Trade date YYYY-MM-DD (IST).")],
+    expiry: Annotated[
+        str | None,
+        typer.Option("--expiry", help="Expiry YYYY-MM-DD (default: the nearest one listed)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Chain CSV (default: the shared nse_options folder)."),
+    ] = None,
+    rate: RateOpt = 0.065,
+    around: Annotated[
+        int, typer.Option("--strikes", "-n", help="Strikes shown each side of ATM (0 = all).")
+    ] = 10,
+    json_out: JsonOpt = False,
+) -> None:
+    """An EOD option chain (close prices): Black-76 IV, delta and OI per strike for CE and PE,
+    with the parity forward, ATM strike and IV, put-call ratio (OI) and max pain. Exits 1 when
+    the date or expiry is not in the file, listing those that are."""
+    from tronlab.options.analytics import atm_iv, atm_strike, max_pain, put_call_ratio
+    from tronlab.options.chain import OptionChain, load_eod_chains
+
+    name = underlying.strip().upper()
+    _check_rate(rate)
+    if around < 0:
+        fail(f"--strikes must be >= 0, got {around}", code=2)
+    try:
+        when = date.fromisoformat(day)
+        exp = None if expiry is None else date.fromisoformat(expiry)
+    except ValueError as exc:
+        fail(f"--date/--expiry must be YYYY-MM-DD: {exc}", code=2)
+    paths = [file] if file is not None else _chain_files(name, when)
+    chains: dict[tuple[date, date], OptionChain] = {}
+    for path in paths:
+        if not path.is_file():
+            fail(f"no such file: {path}")
+        try:
+            chains |= load_eod_chains(path, r=rate, underlying=name)
+        except ValueError as exc:
+            fail(str(exc))
+    dates = sorted({d for d, _ in chains})
+    if when not in dates:
+        listed = ", ".join(d.isoformat() for d in dates) or "none"
+        fail(f"no {name} chain on {when.isoformat()}; dates available: {listed}")
+    expiries = sorted(e for d, e in chains if d == when)
+    if exp is None:
+        exp = expiries[0]
+    if (when, exp) not in chains:
+        listed = ", ".join(e.isoformat() for e in expiries)
+        fail(f"no {name} chain for expiry {exp.isoformat()} on {when.isoformat()}; "
+             f"expiries available: {listed}")  # fmt: skip
+    ch = chains[(when, exp)]
+    atm = atm_strike(ch)
+    strikes = ch.strikes
+    if around:
+        i = int((abs(strikes - atm)).argmin())
+        strikes = strikes[max(0, i - around) : i + around + 1]
+    calls, puts = ch.calls(), ch.puts()
+    rows = []
+    for k in strikes:
+        row: dict[str, Any] = {"strike": float(k)}
+        for key, side in (("ce", calls), ("pe", puts)):
+            if k in side.index:
+                q = side.loc[k]
+                row[key] = {"price": _num(q["price"]), "iv": _num(q["iv"]),
+                            "iv_status": str(q["iv_status"]), "delta": _num(q["delta"]),
+                            "oi": _num(q["oi"]), "volume": _num(q["volume"])}  # fmt: skip
+            else:
+                row[key] = None
+        rows.append(row)
+    summary = {
+        "underlying": name,
+        "date": when.isoformat(),
+        "expiry": exp.isoformat(),
+        "as_of": ch.as_of.isoformat(),
+        "t_years": ch.t,
+        "rate": ch.r,
+        "forward": ch.forward,
+        "forward_source": ch.forward_source,
+        "atm_strike": atm,
+        "atm_iv": _num(atm_iv(ch)),
+        "pcr_oi": _num(put_call_ratio(ch, "oi")),
+        "pcr_volume": _num(put_call_ratio(ch, "volume")),
+        "max_pain": max_pain(ch),
+        "expiries_available": [e.isoformat() for e in expiries],
+    }
+    if json_out:
+        print_json(summary | {"rows": rows})
+        return
+
+    def cell(side: dict[str, Any] | None, field: str) -> str:
+        v = None if side is None else side[field]
+        if v is None:
+            return "-"
+        if field == "iv":
+            return f"{v:.2%}" + ("" if side and side["iv_status"] == "OK" else "*")
+        if field == "oi":
+            return _compact(v)
+        return f"{v:.2f}" if field == "price" else f"{v:+.3f}"
+
+    title = (f"{name} {exp.isoformat()} on {when.isoformat()} (close) F={ch.forward:,.2f} "
+             f"r={ch.r:.2%}")  # fmt: skip
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    fields = ("oi", "delta", "iv", "price")
+    heads = {"oi": "OI", "delta": "Δ", "iv": "IV", "price": ""}
+    for f in fields:
+        table.add_column(f"CE {heads[f]}".strip(), justify="right", no_wrap=True)
+    table.add_column("strike", justify="center", style="bold", no_wrap=True)
+    for f in reversed(fields):
+        table.add_column(f"PE {heads[f]}".strip(), justify="right", no_wrap=True)
+    for row in rows:
+        style = "reverse" if row["strike"] == atm else None
+        table.add_row(*(cell(row["ce"], f) for f in fields), f"{row['strike']:g}",
+                      *(cell(row["pe"], f) for f in reversed(fields)), style=style)  # fmt: skip
+    console.print(table)
+    atm_text = "NaN" if summary["atm_iv"] is None else f"{summary['atm_iv']:.2%}"
+    pcr = summary["pcr_oi"]
+    console.print(
+        f"ATM strike {atm:g}  ATM IV {atm_text}  PCR (OI) "
+        f"{'NaN' if pcr is None else f'{pcr:.3f}'}  max pain {summary['max_pain']:g}  "
+        f"forward {ch.forward:,.2f} ({ch.forward_source})"
+    )
+    console.print(f"expiries on {when.isoformat()}: " + ", ".join(e.isoformat() for e in expiries))
+    console.print("* IV status not OK (price floor, below intrinsic, ...)", style="dim")
