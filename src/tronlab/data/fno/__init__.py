@@ -84,3 +84,25 @@ __all__ = [
     "parse_kite_instruments",
     "parse_rules",
 ]
+
+from tronlab.data.fno.futures import (
+    FutureContract,
+    annualised_carry,
+    basis,
+    continuous_series,
+    contract_schedule,
+    roll_dates,
+    synthetic_futures,
+    years_to_expiry,
+)
+
+__all__ += [
+    "FutureContract",
+    "annualised_carry",
+    "basis",
+    "continuous_series",
+    "contract_schedule",
+    "roll_dates",
+    "synthetic_futures",
+    "years_to_expiry",
+]
