@@ -331,7 +331,11 @@ def collect_result(
     rationale = {str(o.client_order_id): o.rationale for o in orders}
     last = {s: Decimal(repr(p)) for s, p in engine.last_prices.items()}
     mults = {s: i.multiplier for s, i in engine.instruments.items()}
-    trades = build_trades(engine.fills, mults, lambda c: rationale.get(c, ""), last)
+    settled = engine.settlement_fills()
+    for sf in settled:
+        rationale[sf.client_order_id] = f"expiry settlement at {sf.price}"
+    events: list[Any] = sorted([*engine.fills, *settled], key=lambda f: f.ts)  # fills first
+    trades = build_trades(events, mults, lambda c: rationale.get(c, ""), last)
     marks: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
     for s in series:
         if s.key.symbol not in marks or s.timeframe.seconds < marks[s.key.symbol][0]:
@@ -362,6 +366,7 @@ def collect_result(
         "fills": len(engine.fills),
         "rejected": sum(1 for o in orders if o.status.value == "REJECTED") + len(engine.refusals),
         "strategy_errors": len(engine.errors),
+        "settlements": len(engine.settlements),
         "bars": len(engine.feed),
         "first_bar": None,
         "last_bar": None,

@@ -40,6 +40,7 @@ from tronlab.adapters.paper.exchange import (
 from tronlab.engine.clock import SimulatedClock
 from tronlab.engine.context import EngineContext
 from tronlab.engine.feed import BarSeries, MergedFeed
+from tronlab.engine.settlement import SettlementMixin
 from tronlab.engine.view import RiskViewMixin
 from tronlab.execution.costs import CostModel
 from tronlab.execution.fill_model import FillConfig
@@ -85,7 +86,8 @@ class EngineConfig:
     seed: int = 7
     id_salt: str = ""  # the run id of a stored run (see OrderManager)
     mode: str = "backtest"  # backtest, paper or live (what the risk rules see)
-    timezone: str = "UTC"  # the exchange's zone (calendar days of the risk governor)
+    timezone: str = "UTC"  # the exchange's zone (calendar days, expiry closes)
+    underlyings: Mapping[str, str] = field(default_factory=dict)  # NIFTY -> series symbol
     max_strategy_errors: int = 100
 
 
@@ -120,7 +122,7 @@ class _SeriesState:
     row: int = -1
 
 
-class Engine(RiskViewMixin):
+class Engine(RiskViewMixin, SettlementMixin):
     """Runs one strategy over a set of bar series against the simulated exchange."""
 
     def __init__(
@@ -189,6 +191,7 @@ class Engine(RiskViewMixin):
         if missing:
             raise ValueError(f"no instrument definition for {', '.join(missing)}")
         self.ctx = EngineContext(self, self.strategy_id)
+        self._init_expiries()
         self._finished = False
         self._stop_requested = False
         # hooks the strategy does not override are not called (no queueing per event)
@@ -285,6 +288,8 @@ class Engine(RiskViewMixin):
                         self._dispatch(events)
                 last_prices[sym] = c
                 last_bar_ns[sym] = end
+            if end >= self.next_expiry_ns:  # cash settlement of expiring F&O contracts
+                self.settle_due(end)
             st.row = row
             bar = Bar(sym, st.timeframe, row, st.start[row], end, o, h, lo, c, v, st.session[row])
             self._current = st
@@ -393,6 +398,11 @@ class Engine(RiskViewMixin):
         inst = self.instruments.get(intent.symbol)
         if inst is None:
             self._refuse(coid, now, "UNKNOWN_INSTRUMENT", f"{intent.symbol} is not in this run")
+            return str(coid)
+        if self.is_expired(intent.symbol):
+            self._refuse(
+                coid, now, "INSTRUMENT_EXPIRED", f"{intent.symbol} expired on {inst.expiry}"
+            )
             return str(coid)
         self.mark_portfolio()
         decision = self.risk.check(intent, self, str(coid))
@@ -565,6 +575,10 @@ class Engine(RiskViewMixin):
             qty[f.instrument_id.symbol] = qty.get(f.instrument_id.symbol, Decimal(0)) + (
                 f.signed_quantity
             )
+        for s in self.settlements:
+            mult = self.instruments[s.symbol].multiplier
+            cash += s.quantity * s.price * mult
+            qty[s.symbol] = qty.get(s.symbol, Decimal(0)) - s.quantity
         p = self.portfolio
         problems = []
         if cash != p.cash:

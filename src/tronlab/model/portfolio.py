@@ -300,6 +300,21 @@ class Portfolio:
         self._positions[instrument.id] = updated
         return updated
 
+    def settle(self, instrument: Instrument, price: Decimal) -> Decimal:
+        """Close the position in ``instrument`` at its settlement ``price`` (>= 0), as at a
+        derivative's expiry (cash settlement): cash moves by ``quantity * price *
+        multiplier``, the position's PnL is realised, no fee is charged here. Returns the
+        signed quantity that was closed (0 when flat)."""
+        position = self._positions.get(instrument.id)
+        if position is None or position.quantity == 0:
+            return ZERO
+        closed = position.quantity
+        self._positions[instrument.id] = position.settle(price)
+        self._cash = _add(
+            self._cash, _mul(_mul(closed, non_negative(price, "price")), instrument.multiplier)
+        )
+        return closed
+
     def mark(self, prices: Mapping[InstrumentId, Decimal]) -> None:
         """Mark positions to ``prices`` (> 0). Ids without a position are ignored; positions
         without a price keep their previous mark."""

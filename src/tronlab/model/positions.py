@@ -165,6 +165,21 @@ class Position:
         """Return the position marked at ``price`` (> 0)."""
         return evolve(self, last_price=positive(price, "price"))
 
+    def settle(self, price: Decimal) -> Position:
+        """Return the position closed at the settlement ``price`` (>= 0: an option can expire
+        worthless), realising ``(quantity * price - cost_basis) * multiplier``."""
+        px = non_negative(price, "price")
+        realized = _add(
+            self.realized_pnl, _mul(_sub(_mul(self.quantity, px), self.cost_basis), self.multiplier)
+        )
+        return evolve(
+            self,
+            quantity=ZERO,
+            cost_basis=ZERO,
+            realized_pnl=realized,
+            last_price=px if px > 0 else self.last_price,
+        )
+
     def apply_fill(self, fill: Fill) -> Position:
         """Return the position after ``fill`` (which must be for this instrument)."""
         if fill.instrument_id != self.instrument_id:

@@ -264,6 +264,13 @@ class SimulatedExchange:
         """End every working order (end of a backtest)."""
         out: list[ExchangeEvent] = []
         for symbol in list(self._working):
+            out += self.expire_working(symbol, now, reason)
+        return out
+
+    def expire_working(self, symbol: str, now: datetime, reason: str) -> list[ExchangeEvent]:
+        """End the working orders of one symbol (a contract's expiry)."""
+        out: list[ExchangeEvent] = []
+        if symbol in self._working:
             for w in list(self._working[symbol]):
                 self._remove(symbol, w)
                 out.append(
