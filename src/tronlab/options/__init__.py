@@ -37,6 +37,14 @@ from tronlab.options.iv import (
     implied_vol_black76,
     implied_vol_bsm,
 )
+from tronlab.options.margin import (
+    SCENARIOS,
+    MarginBreakdown,
+    SpanParams,
+    scenario_grid,
+    span_like_margin,
+)
+from tronlab.options.portfolio import PortfolioGreeks, portfolio_greeks
 from tronlab.options.pricing import (
     DAYS_PER_YEAR,
     UNITS,
@@ -64,6 +72,7 @@ __all__ = [
     "IST",
     "NSE_CLOSE",
     "NSE_PRICE_FLOOR",
+    "SCENARIOS",
     "SECONDS_PER_YEAR",
     "STATUS_TEXT",
     "UNITS",
@@ -71,7 +80,10 @@ __all__ = [
     "Greeks",
     "IVResult",
     "IVStatus",
+    "MarginBreakdown",
     "ParityForward",
+    "PortfolioGreeks",
+    "SpanParams",
     "as_is_call",
     "black76",
     "black76_price",
@@ -85,5 +97,8 @@ __all__ = [
     "implied_vol_bsm",
     "parity_forward",
     "parity_forwards",
+    "portfolio_greeks",
+    "scenario_grid",
+    "span_like_margin",
     "year_fraction",
 ]

@@ -207,3 +207,14 @@ def test_realized_matches_exact_average_cost_oracle(
     # and the realised figure is the true average-cost PnL up to the rounding of releases
     tolerance = Fraction(len(steps) * mult, 10**10)
     assert abs(Fraction(pos.realized_pnl) - _oracle_realized(steps, mult)) <= tolerance
+
+
+def test_settle_closes_at_any_non_negative_price() -> None:
+    pos = Position.flat(IID).apply_trade(Side.SELL, D(150), D("100"))  # short 150 @ 100
+    worthless = pos.settle(D(0))
+    assert (worthless.quantity, worthless.cost_basis) == (D(0), D(0))
+    assert worthless.realized_pnl == D(15000)  # kept the whole premium
+    itm = pos.settle(D("130.5"))
+    assert itm.realized_pnl == D("-4575.0")  # (100 - 130.5) * 150
+    with pytest.raises(ValidationError):
+        pos.settle(D(-1))
