@@ -267,6 +267,8 @@ class Engine(RiskViewMixin, SettlementMixin):
         for k, (sid, row) in enumerate(self.feed.events()):
             st = states[sid]
             end = st.end[row]
+            if end > self.next_expiry_ns:  # past an expiry close: cash-settle F&O contracts
+                self.settle_due(end - 1)
             if pacer is not None:
                 if self._stop_requested:
                     break
@@ -288,8 +290,6 @@ class Engine(RiskViewMixin, SettlementMixin):
                         self._dispatch(events)
                 last_prices[sym] = c
                 last_bar_ns[sym] = end
-            if end >= self.next_expiry_ns:  # cash settlement of expiring F&O contracts
-                self.settle_due(end)
             st.row = row
             bar = Bar(sym, st.timeframe, row, st.start[row], end, o, h, lo, c, v, st.session[row])
             self._current = st
@@ -333,6 +333,7 @@ class Engine(RiskViewMixin, SettlementMixin):
         if self._finished:
             return
         self._finished = True
+        self.settle_due(self.clock.now_ns())  # contracts expiring at the last bar's close
         self._call("on_stop")
         self._drain()
         if not self._stop_requested:  # a stopped paper session keeps its orders working

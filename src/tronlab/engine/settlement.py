@@ -93,15 +93,18 @@ class SettlementMixin:
         return symbol in self._expired
 
     def settle_due(self, now_ns: int) -> None:
-        """Settle every contract whose expiry close is at or before ``now_ns``."""
+        """Settle every contract whose expiry close is at or before ``now_ns``.
+
+        The engine calls it when the first event *after* an expiry close arrives (or at the
+        end of the run), so every bar that closes at the expiry instant, the underlying's
+        last bar included, has been seen: the settlement uses the day's closing value."""
         while self._expiries and self._expiries[0][0] <= now_ns:
-            _, sym = self._expiries.pop(0)
-            self._settle(sym)
+            ns, sym = self._expiries.pop(0)
+            self._settle(sym, datetime.fromtimestamp(ns / 1e9, ZoneInfo("UTC")))
         self.next_expiry_ns = self._expiries[0][0] if self._expiries else 2**62
 
-    def _settle(self, sym: str) -> None:
+    def _settle(self, sym: str, now: datetime) -> None:
         inst = self.instruments[sym]
-        now = self.clock.now()
         self._expired.add(sym)
         self._dispatch(self.exchange.expire_working(sym, now, "CONTRACT_EXPIRED"), notify=True)  # type: ignore[attr-defined]
         position = self.portfolio.positions.get(inst.id)

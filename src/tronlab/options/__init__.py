@@ -22,6 +22,7 @@ Core-service layer: imports numpy, scipy, ``lets_be_rational`` and :mod:`tronlab
 
 from __future__ import annotations
 
+from tronlab.options.bars import option_bars
 from tronlab.options.forward import (
     ParityForward,
     forward_from_future,
@@ -95,6 +96,7 @@ __all__ = [
     "forward_from_spot",
     "implied_vol_black76",
     "implied_vol_bsm",
+    "option_bars",
     "parity_forward",
     "parity_forwards",
     "portfolio_greeks",

@@ -36,10 +36,22 @@ def _frame(closes: list[float], start: pd.Timestamp) -> pd.DataFrame:
     return bars([(c, c + 1, c - 1, c) for c in closes], start=start)
 
 
-def _run(option: Instrument, index_close: float, script: dict) -> Engine:  # type: ignore[type-arg]
+def _run(
+    option: Instrument,
+    index_close: float,
+    script: dict,
+    on: str | None = None,  # type: ignore[type-arg]
+) -> Engine:
     day1 = SESSION_OPEN + pd.Timedelta(minutes=370)  # 15:25 IST Monday: 5 bars to the close
     day2 = day1 + pd.Timedelta(days=1)
-    idx = pd.concat([_frame([24000.0] * 5, day1), _frame([index_close] * 5, day2)])
+    day3 = SESSION_OPEN + pd.Timedelta(days=2)  # Wednesday morning: the index trades on
+    idx = pd.concat(
+        [
+            _frame([24000.0] * 5, day1),
+            _frame([index_close] * 5, day2),
+            _frame([index_close] * 3, day3),
+        ]
+    )
     opt = pd.concat([_frame([100.0] * 5, day1), _frame([150.0] * 5, day2)])
     nse = get_calendar("NSE")
     series = [
@@ -48,7 +60,7 @@ def _run(option: Instrument, index_close: float, script: dict) -> Engine:  # typ
     ]
     index = Instrument.equity(Venue.NSE, "NIFTY50", tick_size=Decimal("0.05"))
     engine = Engine(
-        OnlyOn(option.symbol, script),
+        OnlyOn(on or option.symbol, script),
         series,
         {"NIFTY50": index, option.symbol: option},
         ZeroCost(),
@@ -100,11 +112,11 @@ def test_long_option_settles_at_intrinsic_value(
 def test_orders_after_expiry_are_refused_and_working_orders_end() -> None:
     opt = _option(24000, OptionRight.CALL)
     script = {
-        # a GTC limit far below the market rests until the contract expires
+        # (index bars) a GTC limit far below the market rests until the contract expires
         0: [order("buy", opt.symbol, 75, limit=50.0, tif=TimeInForce.GTC)],
-        9: [order("buy", opt.symbol, 75)],  # after the expiry close: refused
+        11: [order("buy", opt.symbol, 75)],  # Wednesday, after the expiry: refused
     }
-    engine = _run(opt, 24100.0, script)
+    engine = _run(opt, 24100.0, script, on="NIFTY50")
     [resting] = [o for o in engine.orders if o.order_type.value == "LIMIT"]
     assert resting.status is OrderStatus.EXPIRED
     assert resting.events[-1].reason == "CONTRACT_EXPIRED"

@@ -56,7 +56,8 @@ def test_price_increases_with_sigma(
 ) -> None:
     k = f * m
     lo, hi = black76_price(f, k, t, [s, min(s * up, 3.0)], r, c)
-    assert hi >= lo
+    # deep in the money both prices equal the discounted intrinsic value up to rounding
+    assert hi >= lo - 1e-13 * max(f, k)
 
 
 @SETTINGS
