@@ -70,6 +70,7 @@ class BacktestConfig:
     seed: int = 7
     params: Mapping[str, Any] = field(default_factory=dict)
     risk_profile: str | None = None  # None: no rules (the CLI defaults to tron-default)
+    underlyings: Mapping[str, str] = field(default_factory=dict)  # NIFTY -> index series
     risk_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +81,7 @@ class BacktestConfig:
         d["margin_rate"] = None if self.margin_rate is None else str(self.margin_rate)
         d["params"] = dict(self.params)
         d["risk_overrides"] = _jsonable(dict(self.risk_overrides))
+        d["underlyings"] = dict(self.underlyings)
         return d
 
 
@@ -276,6 +278,7 @@ def run_backtest(
         id_salt=run_id or "",
         timezone=tzname,
         mode="paper" if pacer is not None else "backtest",
+        underlyings=dict(config.underlyings),
     )
     total = sum(len(s) for s in series)
     engine = Engine(
