@@ -83,6 +83,7 @@ class InstrumentRow(Base):
     expiry: Mapped[date | None] = mapped_column(Date)
     strike: Mapped[Decimal | None]
     option_right: Mapped[str | None] = mapped_column(String(1))
+    freeze_quantity: Mapped[int | None] = mapped_column(Integer)
     tradable: Mapped[bool] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]

@@ -480,3 +480,16 @@ def test_order_rows_store_the_instrument_spec(db: Database) -> None:
         assert row.instrument_spec["lot_size"] == 75
         assert row.instrument_spec["strike"] == "24000"
         assert InstrumentId.parse(row.instrument_id) == NIFTY_CE.id
+
+
+def test_instrument_freeze_quantity_round_trips(db: Database) -> None:
+    import dataclasses
+
+    frozen = dataclasses.replace(NIFTY_CE, freeze_quantity=NIFTY_CE.lot_size * 24)
+    with db.unit_of_work() as uow:
+        uow.instruments.upsert([frozen])
+    with db.unit_of_work() as uow:
+        got = uow.instruments.get(frozen.id)
+        assert got == frozen
+        assert got is not None
+        assert got.freeze_quantity == NIFTY_CE.lot_size * 24

@@ -80,6 +80,7 @@ def _instrument_values(instrument: Instrument, *, active: bool, now: datetime) -
         "expiry": instrument.expiry,
         "strike": instrument.strike,
         "option_right": None if instrument.right is None else instrument.right.value,
+        "freeze_quantity": instrument.freeze_quantity,
         "tradable": instrument.tradable,
         "active": active,
         "updated_at": now,
@@ -101,6 +102,7 @@ def instrument_from_row(row: InstrumentRow) -> Instrument:
         strike=row.strike,
         right=None if row.option_right is None else OptionRight(row.option_right),
         tradable=row.tradable,
+        freeze_quantity=row.freeze_quantity,
     )
 
 
