@@ -27,9 +27,9 @@ def prepare(df, cfg):
     return df
 
 
-def run(df, cfg):
+def run(df, cfg, risk=False):
     trades, pnl = event_bench.run_sma_cross_event(
-        df, cfg.fast, cfg.slow, cfg.qty, cfg.cash, cfg.commission, fill="close"
+        df, cfg.fast, cfg.slow, cfg.qty, cfg.cash, cfg.commission, fill="close", risk=risk
     )
     return trades, pnl
 

@@ -1,38 +1,24 @@
 #!/usr/bin/env python3
 """tronlab's event engine with every risk-governor rule on (limits that never bind here).
 
-Calls ``tronlab.engine.bench.run_sma_cross_event`` (SMA 10/50 crossover, long only, fixed
-quantity, fills at the signal bar's CLOSE, cash 1,000,000, commission ``RATE x notional`` per
-fill), which returns ``(trades, pnl)`` from the engine's own records. ``prepare`` hands over
-the loaded DataFrame unchanged, so any conversion into the engine's bars is timed as part of
-the run.
+The same workload and contract as ``bench_tronlab_event.py`` (which it reuses); only the
+risk hop differs, so the two rows of one run give the governor's cost.
 
-    .venv/bin/python benchmarks/bench_tronlab_event.py --data bars_100000.parquet
+    .venv/bin/python benchmarks/bench_tronlab_event_risk.py --data bars_100000.parquet
 """
 # bench-max-bars: 1000000
 
 from __future__ import annotations
 
-import _peer  # sibling module: puts the peer suite on sys.path
+import bench_tronlab_event as event  # sibling script: also puts the peer suite on sys.path
+import common
 
-_peer.add_to_path()
-
-import common  # noqa: E402
-
-import tronlab  # noqa: E402
-from tronlab.engine import bench as event_bench  # noqa: E402
-
-
-def prepare(df, cfg):
-    return df
+import tronlab
 
 
 def run(df, cfg):
-    trades, pnl = event_bench.run_sma_cross_event(
-        df, cfg.fast, cfg.slow, cfg.qty, cfg.cash, cfg.commission, fill="close", risk=True
-    )
-    return trades, pnl
+    return event.run(df, cfg, risk=True)
 
 
 if __name__ == "__main__":
-    common.main("tronlab-event-risk", tronlab.__version__, prepare, run)
+    common.main("tronlab-event-risk", tronlab.__version__, event.prepare, run)

@@ -14,35 +14,42 @@ from tronlab.cli.common import console, fail, print_json, state
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
+# Options that `backtest` and `paper` share (one definition, the same help text).
+StrategyOpt = Annotated[
+    str, typer.Option("--strategy", "-s", help="Strategy name (see `tronlab strategies`).")
+]
+SymbolOpt = Annotated[
+    list[str], typer.Option("--symbol", help="Symbol in the bar store (repeat for more).")
+]
+TimeframeOpt = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
+StartOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, exchange time).")]
+EndOpt = Annotated[str | None, typer.Option(help="Day after the last (exclusive).")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
+]
+CashOpt = Annotated[
+    str | None, typer.Option(help="Initial cash (default: the risk profile's capital).")
+]
+ProfileOpt = Annotated[
+    str, typer.Option(help="Risk profile: tron-default, production or research (no rules).")
+]
+CostsOpt = Annotated[str, typer.Option(help="Cost model: zerodha, alpaca, zero or percent:RATE.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of client order ids.")]
+
 runs_app = typer.Typer(help="Stored backtest, paper and live runs.", no_args_is_help=True)
 
 
 def backtest(
     ctx: typer.Context,
-    strategy: Annotated[
-        str, typer.Option("--strategy", "-s", help="Strategy name (see `tronlab strategies`).")
-    ],
-    symbol: Annotated[
-        list[str], typer.Option("--symbol", help="Symbol in the bar store (repeat for more).")
-    ],
-    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")] = "1m",
-    start: Annotated[
-        str | None, typer.Option(help="First day (YYYY-MM-DD, exchange time).")
-    ] = None,
-    end: Annotated[str | None, typer.Option(help="Day after the last (exclusive).")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
-    ] = None,
-    cash: Annotated[
-        str | None, typer.Option(help="Initial cash (default: the risk profile's capital).")
-    ] = None,
-    profile: Annotated[
-        str,
-        typer.Option(help="Risk profile: tron-default, production or research (no rules)."),
-    ] = "tron-default",
-    costs: Annotated[
-        str, typer.Option(help="Cost model: zerodha, alpaca, zero or percent:RATE.")
-    ] = "zerodha",
+    strategy: StrategyOpt,
+    symbol: SymbolOpt,
+    timeframe: TimeframeOpt = "1m",
+    start: StartOpt = None,
+    end: EndOpt = None,
+    param: ParamOpt = None,
+    cash: CashOpt = None,
+    profile: ProfileOpt = "tron-default",
+    costs: CostsOpt = "zerodha",
     fill: Annotated[
         str, typer.Option(help="Market orders fill at next_open (default) or close.")
     ] = "next_open",
@@ -56,7 +63,7 @@ def backtest(
     latency_bars: Annotated[int, typer.Option(help="Bars before an order can fill.")] = 0,
     latency_ms: Annotated[int, typer.Option(help="Order latency in milliseconds.")] = 0,
     product: Annotated[str | None, typer.Option(help="MIS, CNC or NRML.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of client order ids.")] = 7,
+    seed: SeedOpt = 7,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the run.")] = True,
     json_out: JsonOpt = False,
 ) -> None:

@@ -8,13 +8,26 @@ from typing import Annotated, Any
 
 import typer
 
+from tronlab.cli.backtest_cmd import (
+    CashOpt,
+    CostsOpt,
+    EndOpt,
+    ParamOpt,
+    ProfileOpt,
+    SeedOpt,
+    StartOpt,
+    StrategyOpt,
+    SymbolOpt,
+    TimeframeOpt,
+    initial_cash,
+)
 from tronlab.cli.common import console, fail, print_json, state
 
 
 def paper(
     ctx: typer.Context,
-    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy name.")],
-    symbol: Annotated[list[str], typer.Option("--symbol", help="Symbol (repeat for more).")],
+    strategy: StrategyOpt,
+    symbol: SymbolOpt,
     replay: Annotated[
         bool, typer.Option("--replay", help="Replay stored bars (the only feed until brokers).")
     ] = True,
@@ -25,21 +38,14 @@ def paper(
         str | None,
         typer.Option(help="Session name; the same name resumes (default from the inputs)."),
     ] = None,
-    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")] = "1m",
-    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Day after the last (exclusive).")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
-    ] = None,
-    cash: Annotated[
-        str | None, typer.Option(help="Initial cash (default: the risk profile's capital).")
-    ] = None,
-    profile: Annotated[
-        str,
-        typer.Option(help="Risk profile: tron-default, production or research (no rules)."),
-    ] = "tron-default",
-    costs: Annotated[str, typer.Option(help="zerodha, alpaca, zero or percent:RATE.")] = "zerodha",
-    seed: Annotated[int, typer.Option(help="Seed of client order ids.")] = 7,
+    timeframe: TimeframeOpt = "1m",
+    start: StartOpt = None,
+    end: EndOpt = None,
+    param: ParamOpt = None,
+    cash: CashOpt = None,
+    profile: ProfileOpt = "tron-default",
+    costs: CostsOpt = "zerodha",
+    seed: SeedOpt = 7,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run a paper session: the backtest engine on a paced replay against the paper broker.
@@ -49,7 +55,6 @@ def paper(
     resumes where it stopped, with the same orders, positions and cash, and never sends an
     order twice.
     """
-    from tronlab.cli.backtest_cmd import initial_cash
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.engine.paper import Pacer, ResumeMismatch, WriteThroughJournal, resume_point

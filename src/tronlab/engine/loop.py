@@ -54,7 +54,6 @@ from tronlab.model import (
     Order,
     OrderEvent,
     OrderRequest,
-    OrderStatus,
     Portfolio,
     Product,
     Side,
@@ -598,12 +597,3 @@ class Engine(RiskViewMixin, SettlementMixin):
             )
         if problems:
             raise AccountingError("accounts do not reconcile: " + "; ".join(problems))
-
-    # ------------------------------------------------------------------ results
-    def open_orders(self) -> list[Order]:
-        return [o for o in self.orders if o.status not in _TERMINAL]
-
-
-_TERMINAL = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
-)

@@ -120,8 +120,10 @@ def test_gaps_and_resample_run_on_the_whole_nifty_file(
     # (their speed is a benchmark matter, not an assertion)
     gaps = find_gaps(nifty_1m, nse, "1m")
     five = resample(nifty_1m, nse, "5m", drop_outside=True)
-    assert gaps is not None
-    assert len(five) > 0
+    # the source's 167 flat bars after 15:29 on 2024-01-20 lie outside every session
+    assert gaps.unexpected == 167
+    assert gaps.bars_present == len(nifty_1m) - 167
+    assert len(five) * 5 == gaps.bars_present  # every in-session minute lands in a 5m bar
 
 
 # --- other NSE files ------------------------------------------------------------------------

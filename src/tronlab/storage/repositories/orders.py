@@ -96,6 +96,27 @@ def _order_state(order: Order) -> dict[str, Any]:
     }
 
 
+def _new_order_row(order: Order, run_id: str | None) -> OrderRow:
+    """The row of an order that is not stored yet (identity, creation and current state)."""
+    request = order.request
+    return OrderRow(
+        client_order_id=str(order.client_order_id),
+        run_id=run_id,
+        instrument_id=str(order.instrument_id),
+        instrument_spec=instrument_spec(order.instrument),
+        side=order.side.value,
+        order_type=order.order_type.value,
+        product=None if order.product is None else order.product.value,
+        strategy_id=order.strategy_id,
+        signal_id=request.signal_id,
+        rationale=order.rationale,
+        confidence=order.confidence,
+        reduce_only=request.reduce_only,
+        created_at=order.created_at,
+        **_order_state(order),
+    )
+
+
 def order_from_row(row: OrderRow) -> Order:
     """Rebuild the domain :class:`Order` (request, state, events and fills) from its rows."""
     request = OrderRequest(
@@ -167,23 +188,7 @@ class OrderRepository:
         InstrumentRepository(self.session, self._clock).ensure(order.instrument)
         row = self.session.get(OrderRow, coid)
         if row is None:
-            request = order.request
-            row = OrderRow(
-                client_order_id=coid,
-                run_id=run_id,
-                instrument_id=str(order.instrument_id),
-                instrument_spec=instrument_spec(order.instrument),
-                side=order.side.value,
-                order_type=order.order_type.value,
-                product=None if order.product is None else order.product.value,
-                strategy_id=order.strategy_id,
-                signal_id=request.signal_id,
-                rationale=order.rationale,
-                confidence=order.confidence,
-                reduce_only=request.reduce_only,
-                created_at=order.created_at,
-                **_order_state(order),
-            )
+            row = _new_order_row(order, run_id)
             self.session.add(row)
             stored_seq, stored_fills = 0, set[str]()
         else:
@@ -228,25 +233,7 @@ class OrderRepository:
         instruments = InstrumentRepository(self.session, self._clock)
         for inst in {o.instrument_id: o.instrument for o in orders}.values():
             instruments.ensure(inst)
-        self.session.add_all(
-            OrderRow(
-                client_order_id=str(order.client_order_id),
-                run_id=run_id,
-                instrument_id=str(order.instrument_id),
-                instrument_spec=instrument_spec(order.instrument),
-                side=order.side.value,
-                order_type=order.order_type.value,
-                product=None if order.product is None else order.product.value,
-                strategy_id=order.strategy_id,
-                signal_id=order.request.signal_id,
-                rationale=order.rationale,
-                confidence=order.confidence,
-                reduce_only=order.request.reduce_only,
-                created_at=order.created_at,
-                **_order_state(order),
-            )
-            for order in orders
-        )
+        self.session.add_all(_new_order_row(order, run_id) for order in orders)
         self.session.flush()
         self.session.add_all(
             _fill_row(e.fill) for o in orders for e in o.events if e.fill is not None
