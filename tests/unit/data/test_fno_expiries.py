@@ -9,7 +9,8 @@ import pytest
 
 from tronlab.data.calendars import get_calendar
 from tronlab.data.fno import Expiry, ExpiryCalendar, ExpiryKind, NoRuleError, expiries
-from tronlab.data.fno.rules import Weekday, default_expiry_calendar
+from tronlab.data.fno.expiries import default_expiry_calendar
+from tronlab.data.fno.rules import Weekday
 
 W, M = ExpiryKind.WEEKLY, ExpiryKind.MONTHLY
 CAL = default_expiry_calendar()

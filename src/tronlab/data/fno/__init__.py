@@ -11,6 +11,7 @@ Generated contracts serve research, backtests and tests; trading code takes cont
 tick, expiry, symbol) from the day's instrument master, never from the rules or the formatter.
 """
 
+from tronlab.data.fno.expiries import ExpiryCalendar, default_expiry_calendar
 from tronlab.data.fno.kite_csv import (
     KITE_COLUMNS,
     KiteCsvError,
@@ -22,13 +23,11 @@ from tronlab.data.fno.kite_csv import (
 )
 from tronlab.data.fno.rules import (
     Expiry,
-    ExpiryCalendar,
     ExpiryKind,
     FnoRules,
     FnoRulesError,
     NoRuleError,
     UnderlyingRules,
-    default_expiry_calendar,
     default_rules,
     effective_freeze_quantity,
     load_rules,

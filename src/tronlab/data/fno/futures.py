@@ -27,11 +27,10 @@ import numpy as np
 import pandas as pd
 
 from tronlab.data.calendars import TradingCalendar
+from tronlab.data.fno.expiries import ExpiryCalendar, default_expiry_calendar
 from tronlab.data.fno.rules import (
-    ExpiryCalendar,
     FnoRules,
     NoRuleError,
-    default_expiry_calendar,
 )
 from tronlab.data.fno.symbols import format_future
 
@@ -105,7 +104,7 @@ def contract_schedule(
 ) -> list[FutureContract]:
     """Monthly futures of ``underlying`` that trade on some day of ``[start, end]``.
 
-    Expiries come from :class:`~tronlab.data.fno.rules.ExpiryCalendar` (the month's last expiry
+    Expiries come from :class:`~tronlab.data.fno.expiries.ExpiryCalendar` (the month's last expiry
     weekday of the period, rolled back over holidays); symbols from
     :func:`~tronlab.data.fno.symbols.format_future`. A contract trades from its listing
     ``months_listed`` monthly expiries earlier, so the list runs up to ``months_listed - 1``

@@ -10,7 +10,7 @@ Forms (interfaces.md §1.7):
 
 The month's (monthly) contract uses the monthly form, every other expiry the weekly form, so
 which form a contract gets depends on whether its expiry is the month's monthly expiry
-(:meth:`tronlab.data.fno.rules.ExpiryCalendar.kind_of`). That is normally the month's last
+(:meth:`tronlab.data.fno.expiries.ExpiryCalendar.kind_of`). That is normally the month's last
 expiry; the exception is a next-month weekly rolled back over a holiday (NIFTY's weekly of
 30 Apr 2025, 1 May being a holiday, follows the April monthly of 24 Apr and is a weekly).
 A monthly symbol encodes only the year and month; :func:`parse` resolves the day through a
@@ -72,7 +72,7 @@ WEEKLY_MONTH_CODES = "123456789OND"
 INDEX_ROOTS: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50")
 
 #: ``resolver(root, year, month) -> expiry date`` of the month's (monthly) contract, e.g.
-#: :meth:`tronlab.data.fno.rules.ExpiryCalendar.monthly_expiry`.
+#: :meth:`tronlab.data.fno.expiries.ExpiryCalendar.monthly_expiry`.
 MonthlyExpiryResolver = Callable[[str, int, int], dt.date]
 
 _ROOT_CHARS = re.compile(r"^[A-Z0-9][A-Z0-9&-]*$")

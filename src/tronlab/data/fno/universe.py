@@ -21,13 +21,12 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from tronlab.data.calendars import TradingCalendar
+from tronlab.data.fno.expiries import ExpiryCalendar, default_expiry_calendar
 from tronlab.data.fno.rules import (
     Expiry,
-    ExpiryCalendar,
     ExpiryKind,
     FnoRules,
     NoRuleError,
-    default_expiry_calendar,
 )
 from tronlab.data.fno.symbols import format_future, format_option
 from tronlab.model import Instrument, OptionRight, Venue
