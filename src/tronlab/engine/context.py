@@ -12,7 +12,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tronlab.execution.intents import IntentError, OrderIntent
-from tronlab.model import Order, OrderType, Portfolio, Position, Product, Side, TimeInForce
+from tronlab.model import (
+    Instrument,
+    Order,
+    OrderType,
+    Portfolio,
+    Position,
+    Product,
+    Side,
+    TimeInForce,
+)
 from tronlab.strategy.bars import History
 
 if TYPE_CHECKING:
@@ -71,6 +80,24 @@ class EngineContext:
 
     def last_price(self, symbol: str) -> float | None:
         return self._engine.last_prices.get(symbol.upper())
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument traded as ``symbol`` in this run (``KeyError`` when unknown)."""
+        return self._engine.instrument(symbol)
+
+    def instruments(self, underlying: str | None = None) -> list[Instrument]:
+        """Every instrument of this run, or only the derivatives of ``underlying`` (futures
+        and options whose ``underlying`` is that symbol), sorted by symbol."""
+        insts = list(self._engine.instruments.values())
+        if underlying is not None:
+            key = underlying.upper()
+            insts = [i for i in insts if (i.underlying or "").upper() == key]
+        return sorted(insts, key=lambda i: i.symbol)
+
+    def for_strategy(self, strategy_id: str) -> EngineContext:
+        """A context for a sub-strategy: the same engine, orders tagged with ``strategy_id``
+        (a composite strategy such as the daily plan gives each child its own)."""
+        return EngineContext(self._engine, strategy_id)
 
     def indicator(
         self, symbol: str, indicator: Any, *, timeframe: str | None = None, inputs: str = "close"

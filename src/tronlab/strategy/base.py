@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from tronlab.model import Order, OrderEvent, Portfolio, Position, Product, TimeInForce
+from tronlab.model import Instrument, Order, OrderEvent, Portfolio, Position, Product, TimeInForce
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.params import declared_params, resolve_params
 
@@ -50,6 +50,14 @@ class Context(Protocol):
     def open_orders(self, symbol: str | None = None) -> list[Order]: ...
 
     def history(self, symbol: str, timeframe: str | None = None) -> History: ...
+
+    def last_price(self, symbol: str) -> float | None: ...
+
+    def instrument(self, symbol: str) -> Instrument: ...
+
+    def instruments(self, underlying: str | None = None) -> list[Instrument]: ...
+
+    def for_strategy(self, strategy_id: str) -> Context: ...
 
     def indicator(
         self,
