@@ -40,7 +40,7 @@ from tronlab.adapters.paper.exchange import (
 from tronlab.engine.clock import SimulatedClock
 from tronlab.engine.context import EngineContext
 from tronlab.engine.feed import BarSeries, MergedFeed
-from tronlab.engine.settlement import SettlementMixin
+from tronlab.engine.multileg import FnoMixin
 from tronlab.engine.view import RiskViewMixin
 from tronlab.execution.costs import CostModel
 from tronlab.execution.fill_model import FillConfig
@@ -60,7 +60,7 @@ from tronlab.model import (
     TronlabError,
     ValidationError,
 )
-from tronlab.risk import PassThroughRisk, PreTradeRisk
+from tronlab.risk import PassThroughRisk, PreTradeRisk, RiskDecision
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.base import Strategy
 
@@ -121,7 +121,7 @@ class _SeriesState:
     row: int = -1
 
 
-class Engine(RiskViewMixin, SettlementMixin):
+class Engine(RiskViewMixin, FnoMixin):
     """Runs one strategy over a set of bar series against the simulated exchange."""
 
     def __init__(
@@ -391,8 +391,8 @@ class Engine(RiskViewMixin, SettlementMixin):
         log.info(event, strategy=strategy_id, **fields)
 
     # ------------------------------------------------------------------ orders
-    def submit_intent(self, intent: OrderIntent) -> str | None:
-        """intent -> risk governor -> order manager -> exchange; returns the client order id."""
+    def submit_intent(self, intent: OrderIntent, risk_ok: RiskDecision | None = None) -> str | None:
+        """intent -> risk governor (or ``risk_ok``) -> order manager -> exchange -> client id."""
         now = self.clock.now()
         coid = self.orders.next_id(intent.strategy_id, now)
         inst = self.instruments.get(intent.symbol)
@@ -405,7 +405,7 @@ class Engine(RiskViewMixin, SettlementMixin):
             )
             return str(coid)
         self.mark_portfolio()
-        decision = self.risk.check(intent, self, str(coid))
+        decision = self.risk.check(intent, self, str(coid)) if risk_ok is None else risk_ok
         if not decision.allowed:
             code = decision.reason_code if decision.reason_code != "OK" else "ZERO_QUANTITY"
             self._refuse(coid, now, f"RISK_{code}", decision.message or "denied by risk")
@@ -575,9 +575,9 @@ class Engine(RiskViewMixin, SettlementMixin):
             qty[f.instrument_id.symbol] = qty.get(f.instrument_id.symbol, Decimal(0)) + (
                 f.signed_quantity
             )
-        for s in self.settlements:
-            mult = self.instruments[s.symbol].multiplier
-            cash += s.quantity * s.price * mult
+        for s in self.settlements:  # expiry: the settlement value, less exercise STT
+            cash += s.quantity * s.price * self.instruments[s.symbol].multiplier - s.fee
+            fees += s.fee
             qty[s.symbol] = qty.get(s.symbol, Decimal(0)) - s.quantity
         p = self.portfolio
         problems = []

@@ -11,8 +11,13 @@ after 15:30 exchange time on an instrument's expiry date the engine:
   (``EngineConfig.underlyings`` maps an underlying name such as ``NIFTY`` to the series
   symbol, e.g. ``NIFTY50``). Without the underlying in the run, the contract's own last
   price is used and the record says so (``source="own_last"``);
-* books cash and realised PnL (no fee: exercise STT and the like are not modelled), and
-  refuses later orders in the contract (``INSTRUMENT_EXPIRED``).
+* books cash and realised PnL, and refuses later orders in the contract
+  (``INSTRUMENT_EXPIRED``);
+* charges the cost model's exercise charges on a long option that settles in the money
+  (:meth:`~tronlab.execution.costs_base.CostModelBase.exercise_charges`: for Zerodha, STT on
+  the intrinsic value, 0.125% until 2026-03-31 and 0.15% from 2026-04-01) as the
+  settlement's ``fee``: cash falls and the fees paid rise by it. Short options (their STT was
+  paid on the sale), options that expire worthless and futures pay nothing at settlement.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class SettlementRecord:
     price: Decimal  # final settlement price per unit
     underlying_price: Decimal | None
     source: str  # "underlying" or "own_last"
+    fee: Decimal = Decimal(0)  # exercise charges (STT on an exercised long option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +133,27 @@ class SettlementMixin:
             price = max(diff, Decimal(0))
         else:
             price = Decimal(repr(own or 0.0))
-        closed = self.portfolio.settle(inst, price)
+        fee = self._exercise_fee(inst, position.quantity, price, now)
+        closed = self.portfolio.settle(inst, price, fee)
         mult = float(inst.multiplier)
-        cash = float(closed) * float(price) * mult
+        cash = float(closed) * float(price) * mult - float(fee)
         self._cash_f += cash
         self._pos_f[sym] = 0.0
         self._intraday[sym] = Decimal(0)
         self.flows.append((self._k, sym, -float(closed) * mult, cash))
-        self.settlements.append(SettlementRecord(now, sym, closed, price, u, source))
+        self.settlements.append(SettlementRecord(now, sym, closed, price, u, source, fee))
+
+    def _exercise_fee(
+        self, inst: Instrument, quantity: Decimal, price: Decimal, now: datetime
+    ) -> Decimal:
+        """Exercise charges of a long option settling in the money (0 otherwise)."""
+        if inst.kind is not InstrumentKind.OPT or quantity <= 0 or price <= 0:
+            return Decimal(0)
+        charges = getattr(self.exchange.fees, "exercise_charges", None)
+        if charges is None:
+            return Decimal(0)
+        total: Decimal = charges(inst, quantity, price, now).total
+        return total
 
     def settlement_fills(self) -> list[SettlementFill]:
         return [
@@ -145,6 +164,7 @@ class SettlementMixin:
                 price=s.price,
                 ts=s.ts,
                 side=Side.SELL if s.quantity > 0 else Side.BUY,
+                fee=s.fee,
             )
             for s in self.settlements
         ]

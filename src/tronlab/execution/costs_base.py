@@ -290,6 +290,13 @@ class CostModelBase(ABC):
             order_brokerage_so_far=order_brokerage_so_far,
         ).total
 
+    def exercise_charges(
+        self, instrument: Instrument, quantity: Decimal, settlement_price: Decimal, ts: datetime
+    ) -> ChargeBreakdown:
+        """Charges on ``quantity`` (> 0, units) of a long option exercised at expiry at
+        ``settlement_price`` (its intrinsic value per unit). None by default."""
+        return NO_CHARGES
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec}>"
 

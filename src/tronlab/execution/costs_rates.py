@@ -153,6 +153,7 @@ class ZerodhaRates:
     gst_rate: Decimal
     gst_on: frozenset[str]
     stamp_buy: PerCategory[Decimal]
+    stt_options_exercised: Decimal | None = None  # on intrinsic value; None: not known
     note: str = ""
     sources: tuple[str, ...] = ()
 
@@ -435,7 +436,9 @@ class _Parser:
 
     def zerodha_version(self, value: Any, where: str) -> ZerodhaRates:
         keys = ("effective_from", "brokerage", "stt", "exchange_txn", "sebi", "gst", "stamp")
-        m = self.mapping(value, where, required=keys, optional=_VERSION_META)
+        optional = (*_VERSION_META, "stt_options_exercised")
+        m = self.mapping(value, where, required=keys, optional=optional)
+        exercised = m.get("stt_options_exercised")
         note, src = self.meta(m, where)
         gst_rate, gst_on = self.gst(m["gst"], f"{where}.gst")
         return ZerodhaRates(
@@ -447,6 +450,9 @@ class _Parser:
             gst_rate=gst_rate,
             gst_on=gst_on,
             stamp_buy=self.per_category(m["stamp"], f"{where}.stamp", self.rate),
+            stt_options_exercised=None
+            if exercised is None
+            else self.rate(exercised, f"{where}.stt_options_exercised"),
             note=note,
             sources=src,
         )

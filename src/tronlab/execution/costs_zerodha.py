@@ -148,3 +148,25 @@ class ZerodhaCosts(CostModelBase):
             gst=gst,
             stamp=round_half_up(stamp),
         )
+
+    def exercise_charges(
+        self, instrument: Instrument, quantity: Decimal, settlement_price: Decimal, ts: datetime
+    ) -> ChargeBreakdown:
+        """STT on a long option exercised at expiry: the dated ``stt_options_exercised`` rate
+        on its intrinsic value, ``quantity × settlement_price × multiplier`` (0.125% since
+        2019-09-01, 0.15% from 2026-04-01), rounded to the paisa; nothing for an option
+        that expires worthless, a short position (its STT was paid on the sale) or a future.
+        Zerodha charges no brokerage on index options settled at expiry.
+
+        Raises ``NoRatesForDate`` when the rate version has no exercise STT rate."""
+        if instrument.kind is not InstrumentKind.OPT or quantity <= 0 or settlement_price <= 0:
+            return ChargeBreakdown.of()
+        r = self.rates_on(ts.astimezone(IST).date())
+        if r.stt_options_exercised is None:
+            raise NoRatesForDate(
+                f"zerodha rates effective {r.effective_from.isoformat()} have no "
+                "stt_options_exercised rate for an exercised option",
+                details={"category": "options_exercised"},
+            )
+        value = mul(quantity, settlement_price, instrument.multiplier)
+        return ChargeBreakdown.of(stt=round_half_up(mul(r.stt_options_exercised, value)))

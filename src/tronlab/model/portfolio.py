@@ -300,19 +300,23 @@ class Portfolio:
         self._positions[instrument.id] = updated
         return updated
 
-    def settle(self, instrument: Instrument, price: Decimal) -> Decimal:
+    def settle(self, instrument: Instrument, price: Decimal, fee: Decimal = ZERO) -> Decimal:
         """Close the position in ``instrument`` at its settlement ``price`` (>= 0), as at a
         derivative's expiry (cash settlement): cash moves by ``quantity * price *
-        multiplier``, the position's PnL is realised, no fee is charged here. Returns the
+        multiplier - fee``, the position's PnL is realised (gross of the fee, like fills) and
+        ``fee`` (>= 0, e.g. STT on an exercised option) is added to the fees paid. Returns the
         signed quantity that was closed (0 when flat)."""
         position = self._positions.get(instrument.id)
         if position is None or position.quantity == 0:
             return ZERO
+        fee = non_negative(fee, "fee")
         closed = position.quantity
         self._positions[instrument.id] = position.settle(price)
         self._cash = _add(
             self._cash, _mul(_mul(closed, non_negative(price, "price")), instrument.multiplier)
         )
+        self._cash = _sub(self._cash, fee)
+        self._fees = _add(self._fees, fee)
         return closed
 
     def mark(self, prices: Mapping[InstrumentId, Decimal]) -> None:

@@ -204,6 +204,33 @@ def _scenario_losses(
     return losses
 
 
+@dataclass(frozen=True, slots=True)
+class UnderlyingMargin:
+    """The SPAN-like figures of one underlying's legs (see :func:`underlying_margin`)."""
+
+    price_scan: float
+    scan_risk: float
+    worst: int  # index (0-based) of the worst scenario
+    somc: float
+    exposure: float
+    losses: np.ndarray
+
+
+def underlying_margin(
+    name: str, legs: list[Leg], grid: pd.DataFrame, p: SpanParams, r: float
+) -> UnderlyingMargin:
+    """Scan risk, worst scenario, short option minimum and exposure margin of the live legs
+    of one underlying (steps 1, 2 and 4 of the module docstring)."""
+    psr = p.price_scan(name)
+    loss = _scenario_losses(legs, grid, psr, p.vol_scan, r)
+    worst = int(np.argmax(loss))
+    scan = max(float(loss[worst]), 0.0)
+    short_opts = sum(-leg.size * leg.forward for leg in legs if leg.is_option and leg.size < 0)
+    somc = p.short_option_min_rate(name) * short_opts
+    gross = sum(abs(leg.size) * leg.forward for leg in legs if not leg.is_option or leg.size < 0)
+    return UnderlyingMargin(psr, scan, worst, somc, p.exposure_rate(name) * gross, loss)
+
+
 def span_like_margin(
     positions: Mapping[Instrument, Decimal | float],
     underlying_prices: PriceMap,
@@ -235,18 +262,9 @@ def span_like_margin(
     rows = []
     losses: dict[str, np.ndarray] = {}
     for name in sorted(groups):
-        group = groups[name]
-        psr = p.price_scan(name)
-        loss = _scenario_losses(group, grid, psr, p.vol_scan, float(r))
-        losses[name] = loss
-        worst = int(np.argmax(loss))
-        scan = max(float(loss[worst]), 0.0)
-        short_opts = sum(-leg.size * leg.forward for leg in group if leg.is_option and leg.size < 0)
-        somc = p.short_option_min_rate(name) * short_opts
-        gross = sum(
-            abs(leg.size) * leg.forward for leg in group if not leg.is_option or leg.size < 0
-        )
-        exposure = p.exposure_rate(name) * gross
+        u = underlying_margin(name, groups[name], grid, p, float(r))
+        psr, scan, worst, somc, exposure = u.price_scan, u.scan_risk, u.worst, u.somc, u.exposure
+        losses[name] = u.losses
         span = max(scan, somc)
         rows.append(
             {

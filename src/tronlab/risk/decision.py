@@ -5,11 +5,16 @@ in every mode (backtest, paper, live). A denial is returned as a decision with a
 machine-readable reason code, never raised; the engine turns it into an event for the strategy
 and the journal. :class:`PassThroughRisk` approves everything and is the default until the
 rules are configured. The rule-based governor is :class:`tronlab.risk.governor.RiskGovernor`.
+
+A multi-leg order (:class:`~tronlab.execution.intents.MultiLegIntent`) gets one
+:class:`ComboDecision` from :meth:`PreTradeRisk.check_combo`: all legs accepted, or all
+refused with one reason code. Views that hold futures and options also implement
+:class:`FnoView`, which the margin and Greeks rules read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tronlab.execution.intents import OrderIntent
-    from tronlab.model import Fill, Instrument, Portfolio
+    from tronlab.model import Fill, Instrument, Portfolio, Side
+    from tronlab.options.fno_margin import FnoMargin, MarginQuote
 
 
 class RiskAction(StrEnum):
@@ -71,6 +77,31 @@ class RiskDecision:
         return self.action is not RiskAction.DENY and self.quantity > 0
 
 
+@dataclass(frozen=True)
+class ComboDecision:
+    """The governor's answer for a multi-leg order: every leg at its own quantity, or none."""
+
+    allowed: bool
+    reason_code: str = "OK"
+    message: str = ""
+    rule: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def approve(cls, values: Mapping[str, Any] | None = None) -> ComboDecision:
+        return cls(True, values=dict(values or {}))
+
+    @classmethod
+    def deny(
+        cls,
+        reason_code: str,
+        message: str,
+        rule: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> ComboDecision:
+        return cls(False, reason_code, message, rule, dict(values or {}))
+
+
 class MarketView(Protocol):
     """What the engine shows the governor (the engine implements it; read only)."""
 
@@ -112,12 +143,39 @@ class MarketView(Protocol):
     def reference(self) -> Mapping[str, float]: ...
 
 
+FnoOrder = tuple["Instrument", "Side", Decimal, Decimal | None]
+"""An order as the margin quote sees it: instrument, side, quantity, price (``None``: last)."""
+
+
+class FnoView(Protocol):
+    """What a view that holds futures and options adds (the engine implements it)."""
+
+    def underlying_price(self, underlying: str) -> float | None: ...
+
+    def fno_book(self) -> Mapping[Instrument, Decimal]: ...  # positions + working orders
+
+    def margin_quote(
+        self, orders: Sequence[FnoOrder], model: FnoMargin | None = None
+    ) -> MarginQuote: ...
+
+
+def fno_view(view: object) -> FnoView | None:
+    """``view`` when it implements :class:`FnoView`, else ``None``."""
+    need = ("underlying_price", "fno_book", "margin_quote")
+    return view if all(callable(getattr(view, n, None)) for n in need) else None  # type: ignore[return-value]
+
+
 class PreTradeRisk(Protocol):
-    """The engine's mandatory hop: a check per intent, a look at every bar, fills."""
+    """The engine's mandatory hop: a check per intent (or one per multi-leg order), a look at
+    every bar, fills."""
 
     def check(
         self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
     ) -> RiskDecision: ...
+
+    def check_combo(
+        self, intents: Sequence[OrderIntent], view: MarketView, label: str = ""
+    ) -> ComboDecision: ...
 
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]: ...
 
@@ -133,6 +191,11 @@ class PassThroughRisk:
         self, intent: OrderIntent, view: MarketView, client_order_id: str | None = None
     ) -> RiskDecision:
         return RiskDecision.approve(intent.quantity)
+
+    def check_combo(
+        self, intents: Sequence[OrderIntent], view: MarketView, label: str = ""
+    ) -> ComboDecision:
+        return ComboDecision.approve()
 
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
         return []

@@ -7,7 +7,14 @@ the values it compared (:class:`~tronlab.risk.decision.RiskDecision`). Order of 
 2. the trading state: REDUCING (after a daily-loss breach) admits only exits;
 3. active locks (cooldown, volatility pause) block entries;
 4. the configured rules in order (:mod:`tronlab.risk.rules`): the first denial wins, resizes
-   take the smallest quantity.
+   take the smallest quantity;
+5. for futures and options, the rules judged on the whole book (``check_book``: margin and
+   Greeks), with the approved quantity.
+
+A multi-leg order (:meth:`RiskGovernor.check_combo`) gets one decision: steps 1-4 for each
+leg (a leg that would be resized refuses the whole combination: it is accepted whole or not
+at all), then step 5 once for all legs together, so a hedged combination is judged on its
+combined margin and Greeks. It counts as one entry; each leg counts as an order.
 
 On every bar (:meth:`RiskGovernor.on_time`) it rolls the trading day at the first bar of a
 new exchange-local date (calendar-day semantics: start-of-day equity, counters and day locks
@@ -29,18 +36,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tronlab.execution.intents import OrderIntent
-from tronlab.model import Fill, OrderType, Product, Side
+from tronlab.model import Fill, InstrumentKind, OrderType, Product, Side
 from tronlab.risk.context import Lock, RiskState, Rule, RuleContext, TradingState
 from tronlab.risk.decision import (
+    ComboDecision,
     MarketView,
     PassThroughRisk,
     PreTradeRisk,
     RiskAction,
     RiskDecision,
+    fno_view,
 )
 
 __all__ = [
     "AuditRecord",
+    "ComboDecision",
     "MarketView",
     "PassThroughRisk",
     "PreTradeRisk",
@@ -90,6 +100,7 @@ class RiskGovernor:
         state: RiskState | None = None,
     ) -> None:
         self.rules = list(rules)
+        self._book_rules = [r for r in self.rules if callable(getattr(r, "check_book", None))]
         self.square_off = dict(square_off or {})
         self.daily_loss = daily_loss
         self.state = state or RiskState()
@@ -117,6 +128,9 @@ class RiskGovernor:
         self._maybe_roll(view, view.now_ns())
         ctx = self._context(intent, view, now)
         decision = self._decide(intent, ctx)
+        if decision.allowed and self._book_rules and intent.strategy_id != GOVERNOR:
+            sized = replace(intent, quantity=decision.quantity)
+            decision = self._decide_book([sized], view) or decision
         if decision.allowed:
             st = self.state
             st.order_times_ns.append(view.now_ns())
@@ -173,6 +187,63 @@ class RiskGovernor:
             return resized
         approved = RiskDecision.approve(qty)
         return replace(approved, values={"notes": notes}) if notes else approved
+
+    def check_combo(
+        self, intents: Sequence[OrderIntent], view: MarketView, label: str = ""
+    ) -> ComboDecision:
+        """One decision for all legs of a multi-leg order (see the module docstring)."""
+        now = view.now()
+        self._maybe_roll(view, view.now_ns())
+        ctxs = [self._context(intent, view, now) for intent in intents]
+        legs = [{"symbol": i.symbol, "side": i.side.value, "quantity": str(i.quantity)}
+                for i in intents]  # fmt: skip
+        values: dict[str, Any] = {"combo": label, "legs": legs}
+        decision = ComboDecision.approve(values)
+        for intent, ctx in zip(intents, ctxs, strict=True):
+            d = self._decide(intent, ctx)
+            if not d.allowed or d.quantity != intent.quantity:
+                why = d.message
+                if d.allowed:  # a resize: the legs would no longer match
+                    why += f" (resized to {d.quantity}: a combination is accepted whole or not)"
+                leg_values = {**values, "leg": intent.symbol, "rule_values": dict(d.values)}
+                code = d.reason_code if d.reason_code != "OK" else "ZERO_QUANTITY"
+                decision = ComboDecision.deny(code, f"{intent.symbol}: {why}", d.rule, leg_values)
+                break
+        if decision.allowed and self._book_rules:
+            book = self._decide_book(intents, view)
+            if book is not None:
+                decision = ComboDecision.deny(
+                    book.reason_code,
+                    book.message,
+                    book.rule,
+                    {**values, "rule_values": dict(book.values)},
+                )
+        if decision.allowed:
+            st = self.state
+            for _ in intents:
+                st.order_times_ns.append(view.now_ns())
+            st.orders_today += len(intents)
+            if any(ctx.is_entry for ctx in ctxs):
+                st.entries += 1
+                sid = intents[0].strategy_id if intents else ""
+                st.entries_by_strategy[sid] = st.entries_by_strategy.get(sid, 0) + 1
+        self._record_combo(now, intents, decision, any(c.is_entry for c in ctxs))
+        self._save()
+        return decision
+
+    def _decide_book(self, intents: Sequence[OrderIntent], view: MarketView) -> RiskDecision | None:
+        """The first denial of the book rules for ``intents`` (futures and options only)."""
+        fno = fno_view(view)
+        if fno is None:
+            return None
+        kinds = {view.instrument(i.symbol).kind for i in intents}
+        if not kinds & {InstrumentKind.FUT, InstrumentKind.OPT}:
+            return None
+        for rule in self._book_rules:
+            d: RiskDecision | None = rule.check_book(intents, fno, view)  # type: ignore[attr-defined]
+            if d is not None and not d.allowed:
+                return d
+        return None
 
     # ------------------------------------------------------------------ every bar
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
@@ -351,6 +422,26 @@ class RiskGovernor:
             "approved_quantity": str(d.quantity),
             "strategy": intent.strategy_id,
             "entry": ctx.is_entry,
+            "trading_state": self.state.trading_state.value,
+            "values": dict(d.values),
+        }
+        self.decisions.append(rec)
+        if self._audit is not None:
+            self._audit(rec)
+
+    def _record_combo(
+        self, now: datetime, intents: Sequence[OrderIntent], d: ComboDecision, entry: bool
+    ) -> None:
+        rec: AuditRecord = {
+            "ts": now,
+            "rule": d.rule or "governor",
+            "decision": "approve" if d.allowed else "deny",
+            "reason_code": d.reason_code,
+            "message": d.message,
+            "symbol": None,
+            "client_order_id": None,
+            "strategy": intents[0].strategy_id if intents else "",
+            "entry": entry,
             "trading_state": self.state.trading_state.value,
             "values": dict(d.values),
         }

@@ -7,6 +7,10 @@ Profiles (``--profile`` on ``backtest`` and ``paper``):
 * ``production``: capital ₹10,00,000, daily loss ₹5,000, the rest as tron-default;
 * ``research``: no rules at all (only the kill switch): for raw strategy studies.
 
+For futures and options two more sections apply: ``margin`` (on, except in ``research``:
+F&O margin and premium within 90% of the collateral) and ``greeks`` (off in every profile:
+limits on the net delta and short vega per underlying, see :mod:`tronlab.risk.rules.greeks`).
+
 A YAML ``risk:`` section (or a file) overrides any field of a profile.
 """
 
@@ -24,7 +28,9 @@ from tronlab.risk.rules.cooldown import CooldownConfig, CooldownRule
 from tronlab.risk.rules.daily_loss import DailyLossConfig, DailyLossRule
 from tronlab.risk.rules.entries import MaxEntriesConfig, MaxEntriesRule
 from tronlab.risk.rules.fat_finger import FatFingerConfig, FatFingerRule
+from tronlab.risk.rules.greeks import GreeksConfig, GreeksRule
 from tronlab.risk.rules.limits import PositionLimitsConfig, PositionLimitsRule
+from tronlab.risk.rules.margin import MarginConfig, MarginRule
 from tronlab.risk.rules.rate_limit import RateLimitConfig, RateLimitRule
 from tronlab.risk.rules.stale_data import StaleDataConfig, StaleDataRule
 from tronlab.risk.rules.time_windows import (
@@ -55,6 +61,8 @@ class RiskConfig(BaseModel):
     rate_limit: RateLimitConfig = RateLimitConfig()
     fat_finger: FatFingerConfig = FatFingerConfig()
     limits: PositionLimitsConfig = PositionLimitsConfig()
+    margin: MarginConfig = MarginConfig()
+    greeks: GreeksConfig = GreeksConfig()
     square_off: SquareOffConfig = SquareOffConfig()
 
     def rules(self) -> list[Rule]:
@@ -70,6 +78,8 @@ class RiskConfig(BaseModel):
             (self.rate_limit, RateLimitRule),
             (self.fat_finger, FatFingerRule),
             (self.limits, PositionLimitsRule),
+            (self.margin, MarginRule),
+            (self.greeks, GreeksRule),
         ]
         for section, rule in pairs:
             if section.enabled:
@@ -106,6 +116,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "rate_limit",
             "fat_finger",
             "limits",
+            "margin",
+            "greeks",
             "square_off",
         )
     },

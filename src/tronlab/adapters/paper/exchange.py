@@ -8,7 +8,9 @@ It follows the paper-broker part of interfaces.md 7.4 with the ``TV_BAR`` fill m
   ``UNKNOWN_INSTRUMENT``, ``MARKET_CLOSED`` (an intraday order outside the session),
   ``INSUFFICIENT_FUNDS`` (the margin the order adds exceeds what is available, counting the
   margin reserved by other working orders); lot and tick errors are caught earlier, when the
-  :class:`~tronlab.model.OrderRequest` is built.
+  :class:`~tronlab.model.OrderRequest` is built. Margin is the portfolio's flat rate per
+  instrument kind, except for futures and options when an F&O margin model is set (see
+  *F&O margin* below).
 * ``on_bar`` matches the working orders of one symbol against one bar and returns the fills
   (each with its fee from the cost model) and status changes in order.
 * DAY orders expire when their session ends; IOC orders cancel what the first bar they meet
@@ -16,11 +18,22 @@ It follows the paper-broker part of interfaces.md 7.4 with the ``TV_BAR`` fill m
 
 Orders placed on daily (or longer) bars are queued for the next session, like an AMO, since a
 daily bar closes when the market is shut.
+
+F&O margin (``fno_margin`` and ``forward_of`` set; the engine sets them for runs with
+futures or options)
+    A future or option order that adds to its position needs the increase of the SPAN-like
+    margin (:class:`~tronlab.options.fno_margin.FnoMargin`) of the F&O book, positions plus
+    working orders as if filled, that the order causes (floored at 0: a hedge needs nothing
+    more) plus, for a buy of options, the premium of the long quantity it adds. The funds
+    available are the collateral (equity less the flat-rate requirement of other positions
+    and less the value of long options, whose premium is spent) less the F&O margin of the
+    positions and less what working orders reserve. A pure exit needs nothing. When an
+    underlying has no price the order falls back to the flat rate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -50,7 +63,8 @@ from tronlab.model import (
     Side,
     TimeInForce,
 )
-from tronlab.model.enums import OrderEventKind
+from tronlab.model.enums import InstrumentKind, OrderEventKind
+from tronlab.options.fno_margin import FnoMargin, MarginQuote, UnpricedError, is_fno
 
 
 class RejectCode(StrEnum):
@@ -118,6 +132,9 @@ class SimulatedExchange:
     last_price
         Callable giving the last known price of a symbol (for the funds check of market
         orders).
+    fno_margin, forward_of
+        The SPAN-like margin model of futures and options and the price of an underlying by
+        name (``NIFTY``); both ``None`` (the default) keep the flat rate for every order.
     """
 
     instruments: Mapping[str, Instrument]
@@ -126,6 +143,8 @@ class SimulatedExchange:
     config: FillConfig = field(default_factory=FillConfig)
     sessions: SessionGate | None = None
     last_price: Callable[[str], float | None] = lambda _s: None
+    fno_margin: FnoMargin | None = None
+    forward_of: Callable[[str], float | None] | None = None
     _working: dict[str, list[_Working]] = field(default_factory=dict, init=False)
     _known: set[str] = field(default_factory=set, init=False)
     _fill_seq: int = field(default=0, init=False)
@@ -183,9 +202,9 @@ class SimulatedExchange:
                     f"the market for {symbol} is closed at {now.isoformat()}",
                 )
             ]
-        reserve = self._margin_needed(order, inst)
+        reserve, available = self._margin_needed(order, inst, now)
         if reserve > 0:
-            available = self.portfolio.margin_available - self._reserved
+            available = self._available(now) if available is None else available
             if reserve > available:
                 return [
                     self._reject(
@@ -432,21 +451,124 @@ class SimulatedExchange:
         self._reserved -= w.reserved
         w.reserved = Decimal(0)
 
-    def _margin_needed(self, order: Order, inst: Instrument) -> Decimal:
-        """Margin for the part of the order that increases exposure (0 for a pure exit)."""
+    def _margin_needed(
+        self, order: Order, inst: Instrument, now: datetime
+    ) -> tuple[Decimal, Decimal | None]:
+        """Margin for the part of the order that increases exposure (0 for a pure exit), and
+        the funds available when the F&O margin computed them (else ``None``)."""
         pos = self.portfolio.position(inst.id).quantity
         signed = order.quantity if order.side is Side.BUY else -order.quantity
         added = abs(pos + signed) - abs(pos)
         if added <= 0:
-            return Decimal(0)
+            return Decimal(0), None
+        if self.fno_margin is not None and self.forward_of is not None and is_fno(inst):
+            leg = (inst, order.side, order.quantity, order.limit_price or order.stop_price)
+            try:
+                quote = self.margin_quote([leg], now)
+                return quote.needed, quote.available
+            except UnpricedError:
+                pass  # no price for the underlying: the flat rate below
         ref = order.limit_price or order.stop_price
         if ref is None:
             last = self.last_price(inst.symbol)
             if last is None:
-                return Decimal(0)
+                return Decimal(0), None
             ref = Decimal(repr(last))
         rate = self.portfolio.margin_model.rate(inst.kind)
-        return added * ref * inst.multiplier * rate
+        return added * ref * inst.multiplier * rate, None
+
+    # ------------------------------------------------------------------ F&O margin
+
+    def fno_book(self, *, working: bool = True) -> dict[Instrument, Decimal]:
+        """Signed F&O quantities by instrument: the open positions plus (``working``) the
+        remaining quantity of working orders as if filled."""
+        book: dict[Instrument, Decimal] = {}
+        for p in self.portfolio.open_positions():
+            inst = self.instruments.get(p.instrument_id.symbol)
+            if inst is not None and is_fno(inst):
+                book[inst] = p.quantity
+        if working:
+            for ws in self._working.values():
+                for w in ws:
+                    if is_fno(w.instrument):
+                        rem = w.order.remaining_quantity
+                        signed = rem if w.is_buy else -rem
+                        book[w.instrument] = book.get(w.instrument, Decimal(0)) + signed
+        return book
+
+    def collateral(self) -> Decimal:
+        """Equity less the flat-rate requirement of non-F&O positions and less the value of
+        long options (their premium is spent)."""
+        total = self.portfolio.equity
+        model = self.portfolio.margin_model
+        for p in self.portfolio.open_positions():
+            inst = self.instruments.get(p.instrument_id.symbol)
+            if inst is not None and not is_fno(inst):
+                total -= model.requirement(inst, p)
+            elif inst is not None and inst.kind is InstrumentKind.OPT and p.quantity > 0:
+                total -= p.market_value
+        return total
+
+    def _available(self, now: datetime) -> Decimal:
+        model = self.fno_margin
+        if model is None or self.forward_of is None:
+            return self.portfolio.margin_available - self._reserved
+        try:
+            book = self.fno_book(working=False)
+            held = model.requirement(book, self.last_price, self.forward_of, now).amount
+        except UnpricedError:
+            return self.portfolio.margin_available - self._reserved
+        return self.collateral() - held - self._reserved
+
+    def margin_quote(
+        self,
+        orders: Sequence[tuple[Instrument, Side, Decimal, Decimal | None]],
+        now: datetime,
+        model: FnoMargin | None = None,
+        forward_of: Callable[[str], float | None] | None = None,
+    ) -> MarginQuote:
+        """What ``orders`` (instrument, side, quantity, price or ``None`` for the last price)
+        would need together, for futures and options (other instruments are ignored), under
+        ``model`` with the underlying prices of ``forward_of`` (defaults: this exchange's).
+        Raises ``UnpricedError`` when an underlying has no price, ``ValueError`` without a
+        model."""
+        model = model or self.fno_margin
+        fwd = forward_of or self.forward_of
+        if model is None:
+            raise ValueError("no F&O margin model given and none set on this exchange")
+        positions = self.fno_book(working=False)
+        before = self.fno_book()
+        after = dict(before)
+        premium = Decimal(0)
+        for inst, side, qty, price in orders:
+            if not is_fno(inst):
+                continue
+            was = after.get(inst, Decimal(0))
+            now_q = was + (qty if side is Side.BUY else -qty)
+            after[inst] = now_q
+            if inst.kind is InstrumentKind.OPT and side is Side.BUY:
+                long_added = max(now_q, Decimal(0)) - max(was, Decimal(0))
+                if long_added > 0:
+                    ref = price
+                    if ref is None:
+                        last = self.last_price(inst.symbol)
+                        ref = Decimal(repr(last)) if last is not None else Decimal(0)
+                    premium += long_added * ref * inst.multiplier
+        m_pos, m_before, m_after = (
+            m.amount
+            for m in model.requirements(
+                [positions, before, after], self.last_price, fwd or (lambda _u: None), now
+            )
+        )
+        needed = max(m_after - m_before, Decimal(0)) + premium
+        return MarginQuote(
+            collateral=self.collateral(),
+            held=m_pos + self._reserved,
+            needed=needed,
+            premium=premium,
+            margin_before=m_before,
+            margin_after=m_after,
+        )
 
     def _reject(self, order: Order, now: datetime, code: RejectCode, message: str) -> ExchangeEvent:
         return ExchangeEvent(
