@@ -55,6 +55,7 @@ def paper(
     resumes where it stopped, with the same orders, positions and cash, and never sends an
     order twice.
     """
+    from tronlab.cli.strategy_cmd import load_user
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.engine.paper import Pacer, ResumeMismatch, WriteThroughJournal, resume_point
@@ -72,6 +73,7 @@ def paper(
     if not replay:
         fail("only --replay is available until the broker adapters land", code=2)
     settings = state(ctx).settings
+    load_user(settings)  # user strategies from settings.paths.strategies
     try:
         params = parse_assignments(param or [])
         get_strategy(strategy)(**params)

@@ -44,6 +44,11 @@ class PathsConfig(_Frozen):
     reports: Path = Field(default=Path("reports"), description="HTML/PNG reports.")
     logs: Path = Field(default=Path("logs"), description="JSON-lines log files.")
     quarantine: Path = Field(default=Path("quarantine"), description="Rejected CSV rows.")
+    strategies: Path = Field(
+        default=Path("strategies"),
+        description="User strategies: every *.py file here is imported and its Strategy "
+        "subclasses register by name (`tronlab strategy list|new|check`).",
+    )
 
 
 class DataConfig(_Frozen):
@@ -122,3 +127,7 @@ class Settings(_Frozen):
     @property
     def quarantine_dir(self) -> Path:
         return self.resolve(self.paths.quarantine)
+
+    @property
+    def strategies_dir(self) -> Path:
+        return self.resolve(self.paths.strategies)

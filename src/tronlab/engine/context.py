@@ -8,10 +8,11 @@ which sends it through the risk governor and the order manager to the broker.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tronlab.execution.intents import IntentError, OrderIntent
+from tronlab.execution.intents import IntentError, MultiLegIntent, OrderIntent
 from tronlab.model import (
     Instrument,
     Order,
@@ -61,6 +62,11 @@ class EngineContext:
         return self._engine.clock.now()
 
     @property
+    def timezone(self) -> str:
+        """The exchange's time zone (IANA name, e.g. ``Asia/Kolkata``) of this run."""
+        return str(self._engine.config.timezone)
+
+    @property
     def portfolio(self) -> Portfolio:
         self._engine.mark_portfolio()
         return self._engine.portfolio
@@ -80,6 +86,11 @@ class EngineContext:
 
     def last_price(self, symbol: str) -> float | None:
         return self._engine.last_prices.get(symbol.upper())
+
+    def session_bounds(self, symbol: str) -> tuple[datetime, datetime] | None:
+        """Open and close (UTC) of ``symbol``'s session in progress now (its close included),
+        from the run's trading calendar; ``None`` outside a session or without a calendar."""
+        return self._engine.session_bounds(symbol.upper(), self._engine.clock.now_ns())
 
     def instrument(self, symbol: str) -> Instrument:
         """The instrument traded as ``symbol`` in this run (``KeyError`` when unknown)."""
@@ -180,6 +191,15 @@ class EngineContext:
             confidence,
             reduce_only=True,
         )
+
+    def submit_legs(self, intent: MultiLegIntent) -> list[str]:
+        """Send a multi-leg order (built with :mod:`tronlab.execution.combos` or by hand):
+        the risk governor accepts all legs or refuses all of them, and the margin is that of
+        the combination. Returns the legs' client order ids, in leg order; a refusal reaches
+        ``on_order_event`` for each leg."""
+        if not isinstance(intent, MultiLegIntent):
+            raise IntentError(f"submit_legs takes a MultiLegIntent, got {type(intent).__name__}")
+        return self._engine.submit_legs(intent.for_strategy(self.strategy_id))
 
     def cancel(self, client_order_id: str) -> None:
         self._engine.cancel(client_order_id)

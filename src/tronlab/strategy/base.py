@@ -8,6 +8,7 @@ logged ``StrategyError`` event and the run goes on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -16,6 +17,7 @@ from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.params import declared_params, resolve_params
 
 if TYPE_CHECKING:
+    from tronlab.execution.intents import MultiLegIntent
     from tronlab.model import Fill
 
 INTERFACE_VERSION = 1
@@ -41,6 +43,11 @@ class Context(Protocol):
     def now_ns(self) -> int: ...
 
     @property
+    def timezone(self) -> str:
+        """The exchange's time zone (IANA name): session-local clock times derive from it."""
+        ...
+
+    @property
     def portfolio(self) -> Portfolio: ...
 
     def position(self, symbol: str) -> Position: ...
@@ -52,6 +59,11 @@ class Context(Protocol):
     def history(self, symbol: str, timeframe: str | None = None) -> History: ...
 
     def last_price(self, symbol: str) -> float | None: ...
+
+    def session_bounds(self, symbol: str) -> tuple[datetime, datetime] | None:
+        """Open and close (UTC) of ``symbol``'s session in progress now; ``None`` when there
+        is none or no calendar (half days and special sessions close early)."""
+        ...
 
     def instrument(self, symbol: str) -> Instrument: ...
 
@@ -106,6 +118,10 @@ class Context(Protocol):
     def close(
         self, symbol: str, *, rationale: str = "", confidence: float | None = None
     ) -> str | None: ...
+
+    def submit_legs(self, intent: MultiLegIntent) -> list[str]:
+        """A multi-leg order: all legs accepted by risk or none; the legs' client order ids."""
+        ...
 
     def cancel(self, client_order_id: str) -> None: ...
 

@@ -23,6 +23,7 @@ def register(cls: type[Strategy]) -> type[Strategy]:
 
 def _load_library() -> None:
     importlib.import_module("tronlab.strategy.library")
+    importlib.import_module("tronlab.strategy.auto")  # the daily-plan composite
 
 
 def available_strategies() -> dict[str, type[Strategy]]:

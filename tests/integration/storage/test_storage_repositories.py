@@ -359,16 +359,18 @@ def test_risk_events(db: Database) -> None:
         assert uow.risk_events.list(since=T0 + timedelta(seconds=1))[0].rule == "daily_loss"
 
 
-def test_daily_plans_latest_wins(db: Database) -> None:
+def test_daily_plans_one_per_key_and_latest(db: Database) -> None:
     day = date(2025, 1, 6)
     with db.unit_of_work() as uow:
         uow.daily_plans.save(day, "NSE", {"regime": "trend", "max_trades": 3}, created_at=T0)
         uow.daily_plans.save(day, "NSE", {"regime": "range"}, created_at=T0 + timedelta(minutes=30))
         uow.daily_plans.save(day, "US", {"regime": "trend"}, created_at=T0)
+        uow.daily_plans.save(day, "NSE", {"regime": "x"}, symbol="NIFTY", created_at=T0)
     with db.unit_of_work() as uow:
         latest = uow.daily_plans.latest(day, "NSE")
         assert latest is not None
-        assert latest.plan == {"regime": "range"}
+        assert latest.plan == {"regime": "range"}  # the same key saved again replaced it
+        assert uow.daily_plans.get(day, "NSE", symbol="NIFTY").plan == {"regime": "x"}
         assert uow.daily_plans.latest(date(2025, 1, 7), "NSE") is None
         assert len(uow.daily_plans.list(exchange="NSE")) == 2
         assert len(uow.daily_plans.list(since=day, until=day)) == 3

@@ -1,5 +1,5 @@
 """Daily plans: :class:`DailyPlanRecord` and :class:`DailyPlanRepository`
-(``daily_plans``), versioned per day and exchange; the latest version wins."""
+(``daily_plans``), one per day, exchange, regime symbol and plan name."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ from tronlab.storage.repositories._common import _aware, _jsonable_dict
 
 @dataclass(frozen=True, slots=True)
 class DailyPlanRecord:
-    """One version of a day's plan for an exchange."""
+    """A day's stored plan for an exchange, regime symbol and plan name."""
 
     id: int
     plan_date: date
     exchange: str
     plan: dict[str, Any]
     created_at: datetime
+    symbol: str = ""
+    name: str = "default"
+    regime: str | None = None
 
 
 def _plan_record(row: DailyPlanRow) -> DailyPlanRecord:
@@ -34,11 +37,15 @@ def _plan_record(row: DailyPlanRow) -> DailyPlanRecord:
         exchange=row.exchange,
         plan=row.plan,
         created_at=row.created_at,
+        symbol=row.symbol,
+        name=row.name,
+        regime=row.regime,
     )
 
 
 class DailyPlanRepository:
-    """Daily plans (``daily_plans``); a revision is a new row and the latest one wins."""
+    """Daily plans (``daily_plans``): one per (date, exchange, symbol, name); saving the same
+    key again replaces the plan."""
 
     def __init__(self, session: Session, clock: Clock = utc_now) -> None:
         self.session = session
@@ -50,23 +57,44 @@ class DailyPlanRepository:
         exchange: str,
         plan: Mapping[str, Any],
         *,
+        symbol: str = "",
+        name: str = "default",
+        regime: str | None = None,
         created_at: datetime | None = None,
     ) -> DailyPlanRecord:
-        """Store a (new version of the) plan for ``plan_date`` on ``exchange``."""
+        """Store the plan for ``plan_date`` (replacing the one stored under the same key)."""
         if isinstance(plan_date, datetime) or not isinstance(plan_date, date):
             raise TypeError("plan_date must be a date")
-        row = DailyPlanRow(
-            plan_date=plan_date,
-            exchange=exchange,
-            plan=_jsonable_dict(plan, "plan") or {},
-            created_at=_aware(created_at, "created_at") if created_at else self._clock(),
-        )
-        self.session.add(row)
+        doc = _jsonable_dict(plan, "plan") or {}
+        stamp = _aware(created_at, "created_at") if created_at else self._clock()
+        row = self._row(plan_date, exchange, symbol, name)
+        if row is None:
+            row = DailyPlanRow(plan_date=plan_date, exchange=exchange, symbol=symbol, name=name)
+            self.session.add(row)
+        row.plan = doc
+        row.regime = regime
+        row.created_at = stamp
         self.session.flush()
         return _plan_record(row)
 
+    def get(
+        self, plan_date: date, exchange: str, *, symbol: str = "", name: str = "default"
+    ) -> DailyPlanRecord | None:
+        """The plan stored under this key, or ``None``."""
+        row = self._row(plan_date, exchange, symbol, name)
+        return None if row is None else _plan_record(row)
+
+    def _row(self, plan_date: date, exchange: str, symbol: str, name: str) -> DailyPlanRow | None:
+        stmt = select(DailyPlanRow).where(
+            DailyPlanRow.plan_date == plan_date,
+            DailyPlanRow.exchange == exchange,
+            DailyPlanRow.symbol == symbol,
+            DailyPlanRow.name == name,
+        )
+        return self.session.scalars(stmt).first()
+
     def latest(self, plan_date: date, exchange: str) -> DailyPlanRecord | None:
-        """The newest version of the plan, or ``None``."""
+        """The most recently saved plan of the day on ``exchange`` (any symbol and name)."""
         stmt = (
             select(DailyPlanRow)
             .where(DailyPlanRow.plan_date == plan_date, DailyPlanRow.exchange == exchange)
@@ -82,10 +110,13 @@ class DailyPlanRepository:
         exchange: str | None = None,
         since: date | None = None,
         until: date | None = None,
+        symbol: str | None = None,
+        name: str | None = None,
+        regime: str | None = None,
     ) -> list[DailyPlanRecord]:
-        """Every stored version in the date range (inclusive), oldest first."""
+        """Stored plans in the date range (inclusive), by date, then symbol and name."""
         stmt = select(DailyPlanRow).order_by(
-            DailyPlanRow.plan_date, DailyPlanRow.created_at, DailyPlanRow.id
+            DailyPlanRow.plan_date, DailyPlanRow.exchange, DailyPlanRow.symbol, DailyPlanRow.name
         )
         if exchange is not None:
             stmt = stmt.where(DailyPlanRow.exchange == exchange)
@@ -93,4 +124,10 @@ class DailyPlanRepository:
             stmt = stmt.where(DailyPlanRow.plan_date >= since)
         if until is not None:
             stmt = stmt.where(DailyPlanRow.plan_date <= until)
+        if symbol is not None:
+            stmt = stmt.where(DailyPlanRow.symbol == symbol)
+        if name is not None:
+            stmt = stmt.where(DailyPlanRow.name == name)
+        if regime is not None:
+            stmt = stmt.where(DailyPlanRow.regime == regime)
         return [_plan_record(r) for r in self.session.scalars(stmt)]

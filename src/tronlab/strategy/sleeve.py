@@ -1,0 +1,502 @@
+"""A child strategy's share of the account inside a composite strategy (``auto``).
+
+Several children may trade the same symbol on the same day, so each gets a
+:class:`ChildContext` that behaves like a context of its own:
+
+* its orders go out under its own strategy id (``ctx.for_strategy(child_id)``);
+* ``quantity``/``position``/``open_orders``/``close``/``target_position`` see the child's own
+  book (a :class:`Sleeve`: positions built from the child's own fills, its working orders),
+  not the account's net position, so one child never closes another's trade;
+* **entries** (the part of an order that opens or adds to the child's position) are checked
+  against the day's plan: a child not chosen today may only exit; an entry against the
+  direction bias (a short entry on a ``long`` day) is refused; with ``cap=True`` an entry is
+  cut so the child's gross exposure (all its symbols, at the order's price or the last price,
+  working orders included) stays within ``risk budget x equity``, in whole lots. Exits are
+  never refused or cut.
+
+A refused or cut order is logged (``plan_refused`` / ``plan_resized`` through ``ctx.log``)
+and kept in :attr:`Sleeve.refusals`; a refused call returns ``None`` like a flat ``close``.
+
+The books (:class:`Books`) follow the account: fills the composite cannot attribute to a
+child (a risk square-off, a manual order) reduce the children's positions on that symbol in
+table order (:func:`absorb_outside_fill`); until such a fill is delivered, an exit is cut by
+what the books hold beyond the account (so it never opens a position the other way); and a
+position that left the account without any fill (an expiry settlement) leaves the books at
+the next session (:meth:`Books.drop_vanished`). The pieces of a freeze-quantity split
+belong to the child that sent the order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tronlab.model import (
+    Fill,
+    Instrument,
+    Order,
+    Portfolio,
+    Position,
+    Product,
+    Side,
+    TimeInForce,
+)
+from tronlab.strategy.bars import History
+from tronlab.strategy.base import Context
+
+_ZERO = Decimal(0)
+
+
+class Sleeve:
+    """One child's book: its positions, its orders and today's terms.
+
+    Positions are booked from the child's fills as ``on_fill`` delivers them; fills the engine
+    has already booked but not yet delivered (it delivers after the running hook returns) are
+    read off the child's live :class:`~tronlab.model.Order` objects, so the book is never a
+    bar behind the account.
+    """
+
+    def __init__(self, child_id: str) -> None:
+        self.id = child_id
+        self.positions: dict[str, Position] = {}
+        self.live: dict[str, Order] = {}  # orders whose fills are not all delivered yet
+        self._seen: dict[str, Decimal] = {}  # filled quantity delivered, per live order
+        self.budget: float | None = None  # None: not chosen today (exits only)
+        self.direction = "both"
+        self.refusals: list[dict[str, Any]] = []
+
+    def quantity(self, symbol: str) -> Decimal:
+        pos = self.positions.get(symbol)
+        qty = _ZERO if pos is None else pos.quantity
+        for coid, order in self.live.items():
+            if order.instrument_id.symbol == symbol:
+                unseen = order.filled_quantity - self._seen.get(coid, _ZERO)
+                if unseen:
+                    qty += unseen if order.side is Side.BUY else -unseen
+        return qty
+
+    def position(self, symbol: str, instrument: Instrument) -> Position:
+        """The position in ``symbol``, fills not yet delivered included (at their orders'
+        average price)."""
+        pos = self.positions.get(symbol) or Position.flat(instrument.id, instrument.multiplier)
+        for coid, order in self.live.items():
+            price = order.avg_fill_price
+            if order.instrument_id.symbol == symbol and price is not None:
+                unseen = order.filled_quantity - self._seen.get(coid, _ZERO)
+                if unseen > 0:
+                    pos = pos.apply_trade(order.side, unseen, price)
+        return pos
+
+    def pending(self, symbol: str) -> Decimal:
+        """Signed quantity the child's working orders in ``symbol`` will still add."""
+        return _signed_remaining(self.working(symbol))
+
+    def working(self, symbol: str | None = None) -> list[Order]:
+        return [
+            o
+            for o in self.live.values()
+            if o.status.is_open and (symbol is None or o.instrument_id.symbol == symbol)
+        ]
+
+    @property
+    def holding(self) -> bool:
+        """Whether it has an open position or a live order (then it still gets bars)."""
+        return bool(self.live) or any(p.quantity != 0 for p in self.positions.values())
+
+    def track(self, order: Order) -> None:
+        self.live[str(order.client_order_id)] = order
+
+    def apply_fill(self, fill: Fill, instrument: Instrument) -> None:
+        sym = instrument.symbol
+        pos = self.positions.get(sym) or Position.flat(instrument.id, instrument.multiplier)
+        self.positions[sym] = pos.apply_fill(fill)
+        coid = str(fill.client_order_id)
+        if coid in self.live:
+            self._seen[coid] = self._seen.get(coid, _ZERO) + fill.quantity
+
+    def order_done(self, coid: str) -> None:
+        """Forget a terminal order once all its fills were delivered."""
+        order = self.live.get(coid)
+        if order is not None and self._seen.get(coid, _ZERO) >= order.filled_quantity:
+            del self.live[coid]
+            self._seen.pop(coid, None)
+
+    def reduce(self, symbol: str, side: Side, quantity: Decimal, price: Decimal) -> Decimal:
+        """Take up to ``quantity`` of an outside ``side`` trade that reduces this book's
+        position; returns what was taken."""
+        pos = self.positions.get(symbol)
+        if pos is None or pos.quantity == 0 or (pos.quantity > 0) != (side is Side.SELL):
+            return _ZERO
+        take = min(abs(pos.quantity), quantity)
+        self.positions[symbol] = pos.apply_trade(side, take, price)
+        return take
+
+
+def absorb_outside_fill(fill: Fill, sleeves: Iterable[Sleeve]) -> Decimal:
+    """Spread a fill no child placed over the books it reduces (in order); the remainder
+    (an outside *opening* trade) is returned and belongs to nobody."""
+    sym = fill.instrument_id.symbol
+    left = fill.quantity
+    for sleeve in sleeves:
+        if left <= 0:
+            break
+        left -= sleeve.reduce(sym, fill.side, left, fill.price)
+    return left
+
+
+class Books:
+    """Every child's book, and which child placed each order."""
+
+    def __init__(self, child_ids: Iterable[str]) -> None:
+        self.sleeves = {cid: Sleeve(cid) for cid in child_ids}
+        self.owners: dict[str, Sleeve] = {}  # client order id -> the child that placed it
+
+    def total(self, symbol: str) -> Decimal:
+        """What the children's books say the account holds in ``symbol`` (working orders
+        included)."""
+        return sum((s.quantity(symbol) + s.pending(symbol) for s in self.sleeves.values()), _ZERO)
+
+    def drop_vanished(self, account: Callable[[str], Decimal]) -> list[str]:
+        """Clear the books of symbols the account no longer holds although the books do (a
+        position that left without a fill reaching us: an expiry settlement); the symbols."""
+        held = {sym for s in self.sleeves.values() for sym, p in s.positions.items() if p.quantity}
+        gone = [
+            sym
+            for sym in sorted(held)
+            if account(sym) == 0
+            and self.total(sym) != 0
+            and not any(s.working(sym) for s in self.sleeves.values())
+        ]
+        for sym in gone:
+            for sleeve in self.sleeves.values():
+                sleeve.positions.pop(sym, None)
+        return gone
+
+
+class ChildContext:
+    """The context a child of a composite strategy sees (see the module docstring)."""
+
+    __slots__ = ("_books", "_cap", "_inner", "_sleeve", "_symbols")
+
+    def __init__(
+        self,
+        inner: Context,
+        sleeve: Sleeve,
+        symbols: Sequence[str],
+        books: Books,
+        *,
+        cap: bool = True,
+    ) -> None:
+        self._inner = inner
+        self._sleeve = sleeve
+        self._symbols = tuple(s.upper() for s in symbols)
+        self._books = books
+        self._cap = cap
+
+    # ------------------------------------------------------------------ state
+    @property
+    def symbols(self) -> Sequence[str]:
+        return self._symbols
+
+    @property
+    def now_ns(self) -> int:
+        return self._inner.now_ns
+
+    @property
+    def timezone(self) -> str:
+        return self._inner.timezone
+
+    @property
+    def portfolio(self) -> Portfolio:
+        return self._inner.portfolio
+
+    @property
+    def sleeve(self) -> Sleeve:
+        return self._sleeve
+
+    def __getattr__(self, name: str) -> Any:
+        # anything else the engine's context offers (``now``...) reads through
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def position(self, symbol: str) -> Position:
+        sym = symbol.upper()
+        pos = self._sleeve.position(sym, self._inner.instrument(sym))
+        last = self._inner.last_price(sym)
+        return pos.mark(Decimal(repr(last))) if last is not None and last > 0 else pos
+
+    def quantity(self, symbol: str) -> Decimal:
+        return self._sleeve.quantity(symbol.upper())
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self._sleeve.working(None if symbol is None else symbol.upper())
+
+    def history(self, symbol: str, timeframe: str | None = None) -> History:
+        return self._inner.history(symbol, timeframe)
+
+    def last_price(self, symbol: str) -> float | None:
+        return self._inner.last_price(symbol)
+
+    def instrument(self, symbol: str) -> Instrument:
+        return self._inner.instrument(symbol)
+
+    def instruments(self, underlying: str | None = None) -> list[Instrument]:
+        return self._inner.instruments(underlying)
+
+    def for_strategy(self, strategy_id: str) -> ChildContext:
+        """A context under another strategy id that shares this child's book and terms."""
+        return ChildContext(
+            self._inner.for_strategy(strategy_id),
+            self._sleeve,
+            self._symbols,
+            self._books,
+            cap=self._cap,
+        )
+
+    def indicator(
+        self, symbol: str, indicator: Any, *, timeframe: str | None = None, inputs: str = "close"
+    ) -> Any:
+        return self._inner.indicator(symbol, indicator, timeframe=timeframe, inputs=inputs)
+
+    def log(self, event: str, **fields: Any) -> None:
+        self._inner.log(event, **fields)
+
+    # ------------------------------------------------------------------ orders
+    def buy(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        limit: float | Decimal | None = None,
+        stop: float | Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+        product: Product | None = None,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        return self._place(
+            Side.BUY, symbol, quantity, limit, stop, tif, product, rationale, confidence
+        )
+
+    def sell(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        limit: float | Decimal | None = None,
+        stop: float | Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+        product: Product | None = None,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        return self._place(
+            Side.SELL, symbol, quantity, limit, stop, tif, product, rationale, confidence
+        )
+
+    def target_position(
+        self,
+        symbol: str,
+        quantity: int | Decimal,
+        *,
+        rationale: str = "",
+        confidence: float | None = None,
+    ) -> str | None:
+        """Trade the difference between ``quantity`` and this child's position plus its
+        working orders; ``None`` when nothing needs to be done (or it was refused)."""
+        sym = symbol.upper()
+        delta = Decimal(quantity) - self._sleeve.quantity(sym) - self._sleeve.pending(sym)
+        if delta == 0:
+            return None
+        side = Side.BUY if delta > 0 else Side.SELL
+        return self._place(
+            side, sym, abs(delta), None, None, TimeInForce.DAY, None, rationale, confidence
+        )
+
+    def close(
+        self, symbol: str, *, rationale: str = "", confidence: float | None = None
+    ) -> str | None:
+        """Flatten this child's position (and what its working orders will add); the engine's
+        reduce-only close when the child is the symbol's only holder."""
+        sym = symbol.upper()
+        own = self._sleeve.quantity(sym) + self._sleeve.pending(sym)
+        if own == 0:
+            return None
+        if own == self._account(sym) == self._books.total(sym):  # the only holder
+            coid = self._inner.close(sym, rationale=rationale, confidence=confidence)
+            return self._own(coid, sym)
+        side = Side.SELL if own > 0 else Side.BUY
+        return self._place(
+            side, sym, abs(own), None, None, TimeInForce.DAY, None, rationale, confidence
+        )
+
+    def cancel(self, client_order_id: str) -> None:
+        if client_order_id not in self._sleeve.live:
+            self._refuse("cancel", "", _ZERO, f"order {client_order_id} is not this strategy's")
+            return
+        self._inner.cancel(client_order_id)
+
+    # ------------------------------------------------------------------ checks
+    def _account(self, sym: str) -> Decimal:
+        """The account's position in ``sym`` plus what all working orders will add."""
+        return self._inner.quantity(sym) + _signed_remaining(self._inner.open_orders(sym))
+
+    def _place(
+        self,
+        side: Side,
+        symbol: str,
+        quantity: int | Decimal,
+        limit: float | Decimal | None,
+        stop: float | Decimal | None,
+        tif: TimeInForce,
+        product: Product | None,
+        rationale: str,
+        confidence: float | None,
+    ) -> str | None:
+        sym = symbol.upper()
+        allowed = self._allowed(side, sym, quantity, limit, stop)
+        if allowed is None:
+            return None
+        send = self._inner.buy if side is Side.BUY else self._inner.sell
+        coid = send(
+            sym,
+            allowed,
+            limit=limit,
+            stop=stop,
+            tif=tif,
+            product=product,
+            rationale=rationale,
+            confidence=confidence,
+        )
+        return self._own(coid, sym)
+
+    def _own(self, coid: str | None, symbol: str) -> str | None:
+        """Book the order just sent (absent from the working orders when refused at once),
+        and the other pieces of a freeze-quantity split, which carry the same strategy id."""
+        if coid is None:
+            return None
+        owners = self._books.owners
+        owners[coid] = self._sleeve
+        strategy_id = getattr(self._inner, "strategy_id", None)
+        for order in self._inner.open_orders(symbol):
+            key = str(order.client_order_id)
+            if key == coid or (key not in owners and order.strategy_id == strategy_id):
+                owners[key] = self._sleeve
+                self._sleeve.track(order)
+        return coid
+
+    def _allowed(
+        self,
+        side: Side,
+        sym: str,
+        quantity: int | Decimal,
+        limit: float | Decimal | None,
+        stop: float | Decimal | None,
+    ) -> int | Decimal | None:
+        """The quantity this order may have (``None``: refused); see the module docstring."""
+        if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal) or quantity <= 0:
+            return quantity  # malformed: the engine refuses it with its own reason
+        qty = Decimal(quantity)
+        if sym not in self._symbols:
+            self._refuse(side.value, sym, qty, "not a traded symbol")
+            return None
+        sleeve = self._sleeve
+        own = sleeve.quantity(sym) + sleeve.pending(sym)
+        opposite = own != 0 and (own > 0) != (side is Side.BUY)
+        closing = min(qty, abs(own)) if opposite else _ZERO
+        entry = qty - closing
+        reason = ""
+        if closing:  # what outside trades already closed (fills not yet delivered) is gone
+            sign = 1 if own > 0 else -1
+            stale = (self._books.total(sym) - self._account(sym)) * sign
+            if stale > 0:
+                closing = max(closing - stale, _ZERO)
+                reason = "the rest was already closed outside this strategy"
+        keep = _ZERO
+        if entry:
+            heading = "long" if side is Side.BUY else "short"
+            if sleeve.budget is None:
+                reason = "not in today's plan: exits only"
+            elif sleeve.direction not in ("both", heading):
+                reason = f"today's bias is {sleeve.direction}: no {heading} entries"
+            else:
+                keep = self._budget_room(sym, entry, _ZERO if opposite else abs(own), limit, stop)
+                if keep < entry:
+                    reason = f"risk budget {sleeve.budget:.0%} of equity"
+                    if not self._cap:
+                        self._note("plan_over_budget", side.value, sym, qty, qty, reason)
+                        keep = entry
+        sent = closing + keep
+        if sent == qty:
+            return quantity
+        if sent == 0:
+            self._refuse(side.value, sym, qty, reason)
+            return None
+        self._note("plan_resized", side.value, sym, qty, sent, reason)
+        return sent
+
+    def _budget_room(
+        self,
+        sym: str,
+        entry: Decimal,
+        held: Decimal,
+        limit: float | Decimal | None,
+        stop: float | Decimal | None,
+    ) -> Decimal:
+        """How much of ``entry`` fits in the budget (``entry`` itself when no price is known)."""
+        price = limit if limit is not None else stop
+        if price is None:
+            price = self._inner.last_price(sym)
+        if price is None or float(price) <= 0:
+            return entry
+        inst = self._inner.instrument(sym)
+        unit = float(price) * float(inst.multiplier)
+        budget = float(self._sleeve.budget or 0.0) * float(self._inner.portfolio.equity)
+        used = float(held) * unit
+        for other, pos in self._sleeve.positions.items():
+            other_qty = self._sleeve.quantity(other) if other != sym else _ZERO
+            if other_qty != 0:
+                last = self._inner.last_price(other) or float(pos.avg_price)
+                mult = float(self._inner.instrument(other).multiplier)
+                used += abs(float(other_qty)) * last * mult
+        step = Decimal(inst.lot_size) if inst.lot_size > 1 else inst.qty_step
+        room = max(0.0, budget - used) / unit
+        fits = Decimal(math.floor(room / float(step) + 1e-9)) * step
+        return min(entry, fits)
+
+    def _note(
+        self, event: str, action: str, sym: str, asked: Decimal, sent: Decimal, reason: str
+    ) -> None:
+        fields = {"symbol": sym, "side": action, "asked": str(asked), "sent": str(sent)}
+        fields["reason"] = reason
+        self._sleeve.refusals.append({"event": event, **fields})
+        self._inner.log(event, **fields)
+
+    def _refuse(self, action: str, sym: str, qty: Decimal, reason: str) -> None:
+        self._note("plan_refused", action, sym, qty, _ZERO, reason)
+
+
+def _signed_remaining(orders: Iterable[Order]) -> Decimal:
+    total = _ZERO
+    for o in orders:
+        rem = o.remaining_quantity
+        total += rem if o.side is Side.BUY else -rem
+    return total
+
+
+def session_terms(
+    sleeves: Mapping[str, Sleeve], budgets: Mapping[str, float], direction: str
+) -> None:
+    """Set each sleeve's terms for the day: its budget when chosen (else ``None``) and the bias."""
+    for child_id, sleeve in sleeves.items():
+        sleeve.budget = budgets.get(child_id)
+        sleeve.direction = direction
+
+
+if TYPE_CHECKING:
+
+    def _a_child_context_is_a_context(ctx: ChildContext) -> Context:
+        return ctx  # mypy checks ChildContext against the Context protocol here
