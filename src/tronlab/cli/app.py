@@ -7,8 +7,12 @@ from typing import Annotated
 
 import typer
 
+import tronlab.cli.ab_cmd as ab_cmd
 import tronlab.cli.features_cmd as features_cmd
 import tronlab.cli.options_cmd as options_cmd
+import tronlab.cli.plan_cmd as plan_cmd
+import tronlab.cli.report_cmd as report_cmd
+import tronlab.cli.strategy_cmd as strategy_cmd
 from tronlab import __version__
 from tronlab.cli import backtest_cmd, config_cmd, data_cmd, db_cmd, demo_cmd, paper_cmd, risk_cmd
 from tronlab.cli.common import AppState
@@ -30,7 +34,11 @@ app.add_typer(options_cmd.app, name="options")
 app.command("demo")(demo_cmd.demo)
 app.command("backtest")(backtest_cmd.backtest)
 app.command("strategies")(backtest_cmd.strategies)
+app.add_typer(strategy_cmd.app, name="strategy")
+app.command("plan")(plan_cmd.plan)
 app.command("paper")(paper_cmd.paper)
+app.command("report")(report_cmd.report)
+app.command("ab")(ab_cmd.ab)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""``tronlab backtest``, ``tronlab runs list|show`` and ``tronlab strategies``."""
+"""``tronlab backtest``, ``tronlab runs list|show|compare`` and ``tronlab strategies``."""
 
 from __future__ import annotations
 
@@ -65,9 +65,27 @@ def backtest(
     product: Annotated[str | None, typer.Option(help="MIS, CNC or NRML.")] = None,
     seed: SeedOpt = 7,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the run.")] = True,
+    derivatives: Annotated[
+        str | None,
+        typer.Option(help="Add synthetic F&O of the index --symbol: future, options or both."),
+    ] = None,
+    underlying: Annotated[
+        str | None, typer.Option(help="F&O underlying of the index (default: from its name).")
+    ] = None,
+    strikes: Annotated[
+        int, typer.Option(help="Option strikes beyond the index's range, each side.")
+    ] = 5,
+    vol: Annotated[float, typer.Option(help="Flat volatility of synthetic options.")] = 0.15,
+    vix: Annotated[
+        str | None, typer.Option(help="VIX-like series in the store driving option volatility.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Backtest a strategy on bars from the bar store, store the run and print a summary."""
+    """Backtest a strategy on bars from the bar store, store the run and print a summary.
+
+    With ``--derivatives`` the run also trades synthetic futures and/or options of the one
+    index ``--symbol`` (see ``tronlab.engine.derivatives``), settled at expiry against it."""
+    from tronlab.cli.strategy_cmd import load_user
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.storage import Database, migrate
@@ -75,6 +93,7 @@ def backtest(
     from tronlab.strategy import ParamError, get_strategy, parse_assignments
 
     settings = state(ctx).settings
+    load_user(settings)  # user strategies from settings.paths.strategies
     try:
         params = parse_assignments(param or [])
         get_strategy(strategy)(**params)  # validate early, with clear messages
@@ -105,6 +124,11 @@ def backtest(
     except ValueError as exc:
         fail(str(exc), code=2)
     store = BarStore(settings.bar_store_dir)
+    inputs: dict[str, Any] = {}
+    if derivatives is not None:
+        inputs, config = _derivative_inputs(
+            store, config, derivatives, underlying, strikes, vol, vix
+        )
     recorder = None
     db = None
     if save:
@@ -129,7 +153,7 @@ def backtest(
 
         try:
             result = run_backtest(
-                strategy, config, store=store, recorder=recorder, progress=progress
+                strategy, config, store=store, recorder=recorder, progress=progress, **inputs
             )
         except SeriesNotFound as exc:
             fail(str(exc), code=1)
@@ -157,7 +181,8 @@ def backtest(
             }
         )
         return
-    table = Table(title=f"backtest {result.strategy} {', '.join(config.symbols)} {timeframe}")
+    shown = ", ".join(config.symbols) if not inputs else f"{config.symbols[0]} + F&O"
+    table = Table(title=f"backtest {result.strategy} {shown} {timeframe}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     rows: list[tuple[str, Any]] = [
@@ -295,6 +320,110 @@ def runs_show(
         console.print(f"… {len(doc['trades']) - 50} more; use --json for all")
 
 
+#: Rows of `runs compare` and `ab`: (label, metric key, format).
+COMPARE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("net PnL", "net_pnl", "money"),
+    ("return", "return_pct", "pct"),
+    ("max drawdown", "max_drawdown_pct", "pct"),
+    ("trades", "trades", ""),
+    ("win rate", "win_rate", "frac"),
+    ("fees", "fees", "money"),
+    ("final equity", "final_equity", "money"),
+    ("sessions", "sessions", ""),
+    ("mean daily return", "mean_daily_return", "small"),
+    ("Sharpe (ann.)", "sharpe", "ratio"),
+    ("Sortino (ann.)", "sortino", "ratio"),
+    ("volatility (ann.)", "volatility_ann", "frac"),
+)
+
+
+@runs_app.command("compare")
+def runs_compare(
+    ctx: typer.Context,
+    runs: Annotated[list[str], typer.Argument(help="Two or more run ids (unique prefixes).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare stored runs side by side: summary metrics and daily Sharpe/Sortino."""
+    from tronlab.cli.ab_cmd import equity_frame, fmt, run_metrics
+    from tronlab.storage import Database, migrate
+    from tronlab.storage.backtests import load_run
+    from tronlab.storage.repositories import RecordNotFound
+
+    if len(runs) < 2:
+        fail("give at least two runs to compare", code=2)
+    settings = state(ctx).settings
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        docs = [load_run(db, r) for r in runs]
+    except RecordNotFound as exc:
+        fail(str(exc), code=1)
+    finally:
+        db.dispose()
+    rows = []
+    for doc in docs:
+        tz = str(doc["config"].get("timezone") or doc["summary"].get("timezone") or "UTC")
+        rows.append(
+            {
+                "run_id": doc["run_id"],
+                "kind": doc["kind"],
+                "strategy": doc["strategy"],
+                "params": doc["config"].get("params") or {},
+                "symbols": doc["config"].get("symbols") or [],
+                "timeframe": doc["config"].get("timeframe"),
+                "summary": run_metrics(doc["summary"], equity_frame(doc["equity_curve"]), tz),
+            }
+        )
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} runs")
+    table.add_column("metric")
+    for r in rows:
+        table.add_column(r["run_id"], justify="right")
+    table.add_row("strategy", *(r["strategy"] for r in rows))
+    table.add_row("params", *(",".join(f"{k}={v}" for k, v in r["params"].items()) for r in rows))
+    table.add_row("data", *(f"{','.join(r['symbols'])} {r['timeframe']}" for r in rows))
+    for label, key, kind in COMPARE_ROWS:
+        table.add_row(label, *(fmt(r["summary"].get(key), kind) for r in rows))
+    console.print(table)
+
+
+def _derivative_inputs(
+    store: Any,
+    config: Any,
+    kind: str,
+    underlying: str | None,
+    strikes: int,
+    vol: float,
+    vix: str | None,
+) -> tuple[dict[str, Any], Any]:
+    """``run_backtest`` inputs (frames, instruments, calendars) and the config for a run
+    with the synthetic F&O of the one index symbol."""
+    from dataclasses import replace
+
+    from tronlab.data.store import SeriesNotFound
+    from tronlab.engine.derivatives import load_derivatives
+
+    if len(config.symbols) != 1:
+        fail("--derivatives needs exactly one --symbol: the index", code=2)
+    try:
+        market, calendar = load_derivatives(
+            store, config.symbols[0], config.timeframe, config.start, config.end, kind,
+            underlying=underlying, strikes_each_side=strikes, vol=vol, vix_symbol=vix,
+        )  # fmt: skip
+    except SeriesNotFound as exc:
+        fail(str(exc), code=1)
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    inputs = {
+        "frames": market.frames,
+        "instruments": market.instruments,
+        "calendars": dict.fromkeys(market.frames, calendar),
+    }
+    return inputs, replace(config, symbols=tuple(market.frames), underlyings=market.underlyings)
+
+
 def initial_cash(cash: str | None, profile: str) -> Decimal:
     """``--cash``, else the risk profile's capital, else 10,00,000."""
     from tronlab.risk.profiles import risk_profile
@@ -306,35 +435,13 @@ def initial_cash(cash: str | None, profile: str) -> Decimal:
 
 
 def strategies(json_out: JsonOpt = False) -> None:
-    """List the built-in strategies and their parameters."""
-    from tronlab.strategy import available_strategies
+    """List the built-in strategies and their parameters (`strategy list` adds user ones)."""
+    from tronlab.cli.strategy_cmd import params_table
+    from tronlab.strategy.user import catalogue
 
-    found = available_strategies()
+    found = [e for e in catalogue() if e["source"] == "builtin"]
     if json_out:
-        print_json(
-            {
-                name: {
-                    p_name: {
-                        "type": p.type.__name__,
-                        "default": p.default,
-                        "low": p.low,
-                        "high": p.high,
-                        "choices": p.choices,
-                        "doc": p.doc,
-                    }
-                    for p_name, p in cls.parameters().items()
-                }
-                for name, cls in found.items()
-            }
-        )
+        print_json({e["name"]: e["params"] for e in found})
         return
-    for name, cls in found.items():
-        table = Table(title=f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]}")
-        for col in ("parameter", "type", "default", "range", "meaning"):
-            table.add_column(col)
-        for p_name, p in cls.parameters().items():
-            rng = f"{p.low}..{p.high}" if p.low is not None or p.high is not None else ""
-            if p.choices:
-                rng = "|".join(map(str, p.choices))
-            table.add_row(p_name, p.type.__name__, str(p.default), rng, p.doc)
-        console.print(table)
+    for entry in found:
+        console.print(params_table(entry))

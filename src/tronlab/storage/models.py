@@ -271,20 +271,23 @@ class PositionSnapshotRow(Base):
 
 
 class DailyPlanRow(Base):
-    """A day's trading plan for one exchange; revisions are new rows (latest wins)."""
+    """A day's trading plan: one per date, exchange, regime symbol and plan name (the regime
+    table's name); saving the same key again replaces it."""
 
     __tablename__ = "daily_plans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plan_date: Mapped[date] = mapped_column(Date)
     exchange: Mapped[str] = mapped_column(String(16))
+    symbol: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    regime: Mapped[str | None] = mapped_column(String(32))
     plan: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
     __table_args__ = (
-        Index(
-            "ix_daily_plans_plan_date_exchange_created_at", "plan_date", "exchange", "created_at"
-        ),
+        UniqueConstraint("plan_date", "exchange", "symbol", "name"),
+        Index("ix_daily_plans_regime", "regime"),
     )
 
 
@@ -397,3 +400,22 @@ class FeatureStoreRow(Base):
         UniqueConstraint(*FEATURE_STORE_KEY, name="uq_feature_store_key"),
         Index("ix_feature_store_symbol_timeframe", "symbol", "timeframe"),
     )
+
+
+class ExperimentRow(Base):
+    """A comparison of stored runs with its statistics and verdict (``kind`` ``ab``: two
+    configurations on the same data; the runs are ordinary ``runs`` rows)."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    a_config: Mapped[dict[str, Any]]
+    b_config: Mapped[dict[str, Any]]
+    a_run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    b_run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    stats: Mapped[dict[str, Any]]
+    verdict: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_experiments_kind_created_at", "kind", "created_at"),)

@@ -21,6 +21,7 @@ TABLES = {
     "alembic_version",
     "audit_log",
     "daily_plans",
+    "experiments",
     "feature_store",
     "fills",
     "instruments",
@@ -53,7 +54,7 @@ def test_upgrade_downgrade_upgrade_round_trip(database_url: str) -> None:
     assert _tables(database_url) <= {"alembic_version"}
 
     migrate.upgrade(database_url)
-    assert migrate.current(database_url) == "0005"
+    assert migrate.current(database_url) == "0007"
     assert _tables(database_url) == TABLES
 
 
@@ -71,8 +72,8 @@ def test_migrated_schema_matches_orm_metadata(migrated_url: str) -> None:
 
 
 def test_heads_and_history() -> None:
-    assert migrate.heads() == ["0005"]
-    fifth, fourth, third, second, first = migrate.history()  # newest first
+    assert migrate.heads() == ["0007"]
+    seventh, sixth, fifth, fourth, third, second, first = migrate.history()  # newest first
     assert first.revision == "0001"
     assert first.down_revision is None
     assert not first.is_head
@@ -80,7 +81,9 @@ def test_heads_and_history() -> None:
     assert (second.revision, second.down_revision, second.is_head) == ("0002", "0001", False)
     assert (third.revision, third.down_revision, third.is_head) == ("0003", "0002", False)
     assert (fourth.revision, fourth.down_revision, fourth.is_head) == ("0004", "0003", False)
-    assert (fifth.revision, fifth.down_revision, fifth.is_head) == ("0005", "0004", True)
+    assert (fifth.revision, fifth.down_revision, fifth.is_head) == ("0005", "0004", False)
+    assert (sixth.revision, sixth.down_revision, sixth.is_head) == ("0006", "0005", False)
+    assert (seventh.revision, seventh.down_revision, seventh.is_head) == ("0007", "0006", True)
 
 
 def test_current_does_not_create_a_sqlite_file(tmp_path: Path) -> None:

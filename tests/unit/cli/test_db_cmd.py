@@ -38,17 +38,19 @@ def test_upgrade_current_downgrade_in_home(tmp_path: Path) -> None:
     assert not db_file.exists()  # looking does not create the database
 
     up = _json(_invoke(tmp_path, "upgrade", "--json"))
-    assert up == {"url": f"sqlite:///{db_file}", "from": None, "to": "0005"}
+    assert up == {"url": f"sqlite:///{db_file}", "from": None, "to": "0007"}
     assert db_file.exists()
 
     now = _json(_invoke(tmp_path, "current", "--json"))
-    assert now["current"] == "0005"
-    assert now["heads"] == ["0005"]
+    assert now["current"] == "0007"
+    assert now["heads"] == ["0007"]
     assert now["up_to_date"] is True
 
     hist = _json(_invoke(tmp_path, "history", "--json"))
     assert [(r["revision"], r["is_current"]) for r in hist["revisions"]] == [
-        ("0005", True),
+        ("0007", True),
+        ("0006", False),
+        ("0005", False),
         ("0004", False),
         ("0003", False),
         ("0002", False),
@@ -56,7 +58,7 @@ def test_upgrade_current_downgrade_in_home(tmp_path: Path) -> None:
     ]
 
     down = _json(_invoke(tmp_path, "downgrade", "base", "--yes", "--json"))
-    assert down["from"] == "0005"
+    assert down["from"] == "0007"
     assert down["to"] is None
     assert _json(_invoke(tmp_path, "current", "--json"))["current"] is None
 
@@ -66,7 +68,7 @@ def test_downgrade_base_asks_first(tmp_path: Path) -> None:
     refused = _invoke(tmp_path, "downgrade", "base", input="n\n")
     assert refused.exit_code == 1
     assert "Drop every tronlab table" in refused.output
-    assert _json(_invoke(tmp_path, "current", "--json"))["current"] == "0005"
+    assert _json(_invoke(tmp_path, "current", "--json"))["current"] == "0007"
     accepted = _invoke(tmp_path, "downgrade", "base", input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert _json(_invoke(tmp_path, "current", "--json"))["current"] is None
@@ -83,8 +85,8 @@ def _text(result: Result) -> str:
 
 
 def test_human_output(tmp_path: Path) -> None:
-    assert "base -> 0005" in _text(_invoke(tmp_path, "upgrade"))
-    assert "already at 0005" in _text(_invoke(tmp_path, "upgrade"))
+    assert "base -> 0007" in _text(_invoke(tmp_path, "upgrade"))
+    assert "already at 0007" in _text(_invoke(tmp_path, "upgrade"))
     assert "up to date" in _text(_invoke(tmp_path, "current"))
     assert "Initial schema" in _text(_invoke(tmp_path, "history"))
 
@@ -105,6 +107,6 @@ def test_database_url_from_env_with_password_masked(tmp_path: Path) -> None:
 
 def test_round_trip_on_each_backend(tmp_path: Path, database_url: str) -> None:
     env = {"TRONLAB_DATABASE_URL": database_url}
-    assert _json(_invoke(tmp_path, "upgrade", "--json", env=env))["to"] == "0005"
+    assert _json(_invoke(tmp_path, "upgrade", "--json", env=env))["to"] == "0007"
     assert _json(_invoke(tmp_path, "current", "--json", env=env))["up_to_date"] is True
     assert _json(_invoke(tmp_path, "downgrade", "base", "-y", "--json", env=env))["to"] is None
