@@ -20,7 +20,11 @@ On every bar (:meth:`RiskGovernor.on_time`) it rolls the trading day at the firs
 new exchange-local date (calendar-day semantics: start-of-day equity, counters and day locks
 reset), watches the daily loss limit (switching to REDUCING and optionally flattening),
 applies the kill switch, and issues the intraday square-off: once per day, at the configured
-time, it returns closing orders for every intraday position, also in backtests.
+time of each instrument kind, it returns closing orders for every intraday position, also in
+backtests. A session that closes early (a special session, Muhurat) is squared off no later
+than ``square_off_before_close`` before its close (the close comes from
+``MarketView.session_bounds`` of a symbol with a bar that day; see
+:func:`~tronlab.risk.rules.time_windows.session_deadline`).
 
 Every decision goes to an audit sink (stored as a risk event), and the state is handed to a
 state sink after every change, so a restarted session resumes with the same counters.
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +51,7 @@ from tronlab.risk.decision import (
     RiskDecision,
     fno_view,
 )
+from tronlab.risk.rules.time_windows import session_deadline
 
 __all__ = [
     "AuditRecord",
@@ -75,6 +80,10 @@ class RiskGovernor:
     square_off
         ``(kind -> local time)`` of the intraday square-off (e.g. ``{"EQ": time(15, 20),
         "FUT": time(15, 25), "OPT": time(15, 25)}``); empty disables it.
+    square_off_before_close
+        ``(kind -> offset)``: each day a kind is squared off no later than this long before
+        the session's close (e.g. ``{"EQ": timedelta(minutes=10)}``: 12:20 on a session
+        closing at 12:30); kinds not listed (or ``None``) use their time alone.
     daily_loss
         The daily-loss rule (``limit(start_equity)`` and ``config``), watched on every bar
         against the marked equity; it is also in ``rules`` to deny entries.
@@ -93,6 +102,7 @@ class RiskGovernor:
         rules: Sequence[Rule] = (),
         *,
         square_off: Mapping[str, time] | None = None,
+        square_off_before_close: Mapping[str, timedelta] | None = None,
         daily_loss: Any = None,
         audit: Callable[[AuditRecord], None] | None = None,
         persist: Callable[[RiskState], None] | None = None,
@@ -102,6 +112,9 @@ class RiskGovernor:
         self.rules = list(rules)
         self._book_rules = [r for r in self.rules if callable(getattr(r, "check_book", None))]
         self.square_off = dict(square_off or {})
+        self.square_off_before_close = {
+            k: v for k, v in (square_off_before_close or {}).items() if k in self.square_off
+        }
         self.daily_loss = daily_loss
         self.state = state or RiskState()
         self._audit = audit
@@ -111,6 +124,7 @@ class RiskGovernor:
         self._next_day_ns = -1  # first ns of the next local day (roll check)
         self._square_off_ns: dict[str, int] = {}  # kind -> today's square-off time in ns
         self._first_square_off_ns = 2**62
+        self._close_pending = False  # today's square-off still waits for the session's close
         self.decisions: list[AuditRecord] = []
         self._loss_day: object = None
         self._loss_floor: float | None = None  # equity at which today's loss limit is hit
@@ -251,6 +265,8 @@ class RiskGovernor:
         closing orders the engine must send (as the governor's own, exits only)."""
         if now_ns >= self._next_day_ns:
             self._maybe_roll(view, now_ns)
+        if self._close_pending:
+            self._cap_at_close(view, now_ns)
         st = self.state
         # Equity only moves with prices while positions are open; flat, it moves only with
         # fills (on_fill re-arms the check), so a flat book needs no look on every bar.
@@ -328,6 +344,7 @@ class RiskGovernor:
             for kind, t in self.square_off.items()
         }
         self._first_square_off_ns = min(self._square_off_ns.values(), default=2**62)
+        self._close_pending = bool(self.square_off_before_close)
         st = self.state
         if st.day == day:
             return  # a resumed session on the same day keeps its counters
@@ -342,6 +359,26 @@ class RiskGovernor:
         st.orders_today = 0
         st.trading_state = TradingState.HALTED if st.kill_switch else TradingState.ACTIVE
         self._save()
+
+    def _cap_at_close(self, view: MarketView, now_ns: int) -> None:
+        """Move today's square-off times to no later than their offset before the session's
+        close, once the session is known (a symbol with a bar today has bounds). Without
+        bounds (no calendar) it stops looking once the earliest configured time has passed."""
+        bounds = None
+        for symbol in view.last_bar_ns:
+            bounds = view.session_bounds(symbol, now_ns)
+            if bounds is not None:
+                break
+        if bounds is None:
+            self._close_pending = now_ns < self._first_square_off_ns
+            return
+        self._close_pending = False
+        tz = self._zone(view)
+        day = bounds[0].astimezone(tz).date()
+        for kind, before in self.square_off_before_close.items():
+            at = session_deadline(self.square_off[kind], tz, day, bounds, before)
+            self._square_off_ns[kind] = int(at.timestamp()) * 1_000_000_000 + at.microsecond * 1000
+        self._first_square_off_ns = min(self._square_off_ns.values(), default=2**62)
 
     def _zone(self, view: MarketView) -> ZoneInfo:
         if self._tz is None:

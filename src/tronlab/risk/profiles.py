@@ -2,8 +2,10 @@
 
 Profiles (``--profile`` on ``backtest`` and ``paper``):
 
-* ``tron-default``: capital ₹1,00,000, daily loss ₹500, 3 entries a day, entry cutoff 15:00,
-  square-off 15:20 (equity) / 15:25 (F&O), Zerodha's order-rate limits;
+* ``tron-default``: capital ₹1,00,000, daily loss ₹500, 3 entries a day, entry cutoff 15:00
+  (and never in a session's last 30 minutes), square-off 15:20 (equity) / 15:25 (F&O) and
+  never later than 10 / 5 minutes before a session's close (sessions that close early: a
+  special session closing at 12:30 squares off at 12:20 / 12:25), Zerodha's order-rate limits;
 * ``production``: capital ₹10,00,000, daily loss ₹5,000, the rest as tron-default;
 * ``research``: no rules at all (only the kill switch): for raw strategy studies.
 
@@ -37,6 +39,7 @@ from tronlab.risk.rules.time_windows import (
     EntryWindowConfig,
     EntryWindowRule,
     SquareOffConfig,
+    square_off_offsets,
     square_off_schedule,
 )
 from tronlab.risk.rules.volatility import VolatilityConfig, VolatilityRule
@@ -94,15 +97,21 @@ PROFILES: dict[str, dict[str, Any]] = {
         "capital": Decimal(100_000),
         "daily_loss": {"max_loss": Decimal(500)},
         "entries": {"max_per_day": 3},
-        "entry_window": {"entry_cutoff": "15:00"},
-        "square_off": {"times": {"EQ": "15:20", "FUT": "15:25", "OPT": "15:25"}},
+        "entry_window": {"entry_cutoff": "15:00", "cutoff_before_close_minutes": 30},
+        "square_off": {
+            "times": {"EQ": "15:20", "FUT": "15:25", "OPT": "15:25"},
+            "before_close_minutes": {"EQ": 10, "FUT": 5, "OPT": 5},
+        },
     },
     "production": {
         "capital": Decimal(1_000_000),
         "daily_loss": {"max_loss": Decimal(5_000)},
         "entries": {"max_per_day": 3},
-        "entry_window": {"entry_cutoff": "15:00"},
-        "square_off": {"times": {"EQ": "15:20", "FUT": "15:25", "OPT": "15:25"}},
+        "entry_window": {"entry_cutoff": "15:00", "cutoff_before_close_minutes": 30},
+        "square_off": {
+            "times": {"EQ": "15:20", "FUT": "15:25", "OPT": "15:25"},
+            "before_close_minutes": {"EQ": 10, "FUT": 5, "OPT": 5},
+        },
     },
     "research": {
         name: _OFF
@@ -162,6 +171,7 @@ def build_governor(
     return RiskGovernor(
         rules,
         square_off=square_off_schedule(config.square_off),
+        square_off_before_close=square_off_offsets(config.square_off),
         daily_loss=daily,
         audit=audit,
         persist=persist,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tronlab.data.calendars import get_calendar
 from tronlab.engine.backtest import BacktestConfig, run_backtest
 
 REPO = Path(__file__).resolve().parents[3]
@@ -58,14 +60,25 @@ def test_tron_default_rules_hold_on_nifty(nifty: pd.DataFrame) -> None:
             assert local.time() < pd.Timestamp("15:00").time()  # entry cutoff
     assert max(entries_per_day.values()) <= 12
 
-    # every intraday position is flat once the square-off fills (15:21 at the latest)
+    # every intraday position is flat once the square-off fills: 15:21 at the latest, and
+    # 10 minutes before the close of a session that closes early (2024-03-02: 12:20)
+    nse = get_calendar("NSE")
+
+    def square_off_at(day: date) -> pd.Timestamp:
+        session = nse.session(day)
+        assert session is not None
+        regular = pd.Timestamp(f"{day} 15:20", tz=IST)
+        return min(regular, session.close.tz_convert(IST) - pd.Timedelta(minutes=10))
+
     pos = Decimal(0)
     for f in result.fills:
         pos += f.signed_quantity
         t = pd.Timestamp(f.ts).tz_convert(IST)
-        if t.time() >= pd.Timestamp("15:21").time():
+        if t >= square_off_at(t.date()) + pd.Timedelta(minutes=1):
             assert pos == 0, f"position {pos} after {t}"
     squares = [o for o in result.orders if o.strategy_id == "risk"]
     assert squares, "the governor squared off at least one session"
     for o in squares:
-        assert pd.Timestamp(o.created_at).tz_convert(IST).strftime("%H:%M") >= "15:20"
+        created = pd.Timestamp(o.created_at).tz_convert(IST)
+        assert created >= square_off_at(created.date())
+    assert square_off_at(date(2024, 3, 2)).strftime("%H:%M") == "12:20"

@@ -154,11 +154,12 @@ def test_no_entry_at_or_after_the_cutoff(
     cfg = EntryWindowConfig(entry_cutoff=cutoff, no_entry_after_open_minutes=opening)
     d = EntryWindowRule(cfg).check(make_intent(), make_ctx(now=local))
     hh, mm = map(int, cutoff.split(":"))
+    last = min(time(hh, mm), time(15, 0))  # never in the last 30 minutes before the 15:30 close
     t = local.time()
     after_open = (t.hour * 60 + t.minute) - (9 * 60 + 15)
-    allowed = time(9, 15) <= t < time(hh, mm) and after_open >= opening
+    allowed = time(9, 15) <= t < last and after_open >= opening
     assert (d is None) == allowed
-    if t >= time(hh, mm):
+    if t >= last:
         assert d is not None
 
 
