@@ -18,9 +18,14 @@
 
 Hooks: ``on_start``, ``on_bar``, ``on_fill``, ``on_order_event``, ``on_stop``. Every order call
 takes a ``rationale`` and a ``confidence`` in [0, 1]; both are stored with the order.
+
+Multi-leg option orders are built with :func:`straddle`, :func:`strangle`, :func:`vertical`
+or :func:`iron_condor` (or as a :class:`MultiLegIntent` by hand) and sent with
+``ctx.submit_legs``: all legs are accepted or none.
 """
 
-from tronlab.execution.intents import IntentError, OrderIntent
+from tronlab.execution.combos import ComboError, iron_condor, straddle, strangle, vertical
+from tronlab.execution.intents import ComboKind, IntentError, MultiLegIntent, OrderIntent
 from tronlab.strategy.bars import Bar, History
 from tronlab.strategy.base import INTERFACE_VERSION, Context, Indicator, Strategy
 from tronlab.strategy.params import Param, ParamError, declared_params, parse_assignments
@@ -29,10 +34,13 @@ from tronlab.strategy.registry import available_strategies, get_strategy, regist
 __all__ = [
     "INTERFACE_VERSION",
     "Bar",
+    "ComboError",
+    "ComboKind",
     "Context",
     "History",
     "Indicator",
     "IntentError",
+    "MultiLegIntent",
     "OrderIntent",
     "Param",
     "ParamError",
@@ -40,6 +48,10 @@ __all__ = [
     "available_strategies",
     "declared_params",
     "get_strategy",
+    "iron_condor",
     "parse_assignments",
     "register",
+    "straddle",
+    "strangle",
+    "vertical",
 ]

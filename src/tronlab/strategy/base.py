@@ -43,6 +43,11 @@ class Context(Protocol):
     def now_ns(self) -> int: ...
 
     @property
+    def now(self) -> datetime:
+        """The current time (UTC, timezone-aware): the close of the bar being handled."""
+        ...
+
+    @property
     def timezone(self) -> str:
         """The exchange's time zone (IANA name): session-local clock times derive from it."""
         ...

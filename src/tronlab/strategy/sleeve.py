@@ -12,7 +12,15 @@ Several children may trade the same symbol on the same day, so each gets a
   direction bias (a short entry on a ``long`` day) is refused; with ``cap=True`` an entry is
   cut so the child's gross exposure (all its symbols, at the order's price or the last price,
   working orders included) stays within ``risk budget x equity``, in whole lots. Exits are
-  never refused or cut.
+  never refused or cut. An option's heading is that of its payoff: buying a put or selling
+  a call is a *short* entry;
+* a **multi-leg order** (``submit_legs``) is judged whole, like the risk governor judges it:
+  it is refused (``[]``, nothing sent) when it has an entry leg and the child is not in
+  today's plan, when its entry legs all head against the bias (legs heading both ways, a
+  straddle or a spread, count as neutral), when its entry legs would take the child's
+  exposure beyond its budget (with ``cap=True``; else logged), or when a closing leg closes
+  more than the child still holds in the account. Never resized: a combination keeps its
+  shape. Its legs then belong to the child like any of its orders (fills build its book).
 
 A refused or cut order is logged (``plan_refused`` / ``plan_resized`` through ``ctx.log``)
 and kept in :attr:`Sleeve.refusals`; a refused call returns ``None`` like a flat ``close``.
@@ -33,9 +41,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tronlab.execution.intents import IntentError, MultiLegIntent, OrderIntent
 from tronlab.model import (
     Fill,
     Instrument,
+    InstrumentKind,
+    OptionRight,
     Order,
     Portfolio,
     Position,
@@ -45,6 +56,9 @@ from tronlab.model import (
 )
 from tronlab.strategy.bars import History
 from tronlab.strategy.base import Context
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 _ZERO = Decimal(0)
 
@@ -213,14 +227,17 @@ class ChildContext:
         return self._inner.portfolio
 
     @property
+    def now(self) -> datetime:
+        return self._inner.now
+
+    @property
+    def strategy_id(self) -> str:
+        """The child's strategy id (its orders carry it)."""
+        return str(getattr(self._inner, "strategy_id", self._sleeve.id))
+
+    @property
     def sleeve(self) -> Sleeve:
         return self._sleeve
-
-    def __getattr__(self, name: str) -> Any:
-        # anything else the engine's context offers (``now``...) reads through
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
 
     def position(self, symbol: str) -> Position:
         sym = symbol.upper()
@@ -239,6 +256,9 @@ class ChildContext:
 
     def last_price(self, symbol: str) -> float | None:
         return self._inner.last_price(symbol)
+
+    def session_bounds(self, symbol: str) -> tuple[datetime, datetime] | None:
+        return self._inner.session_bounds(symbol)
 
     def instrument(self, symbol: str) -> Instrument:
         return self._inner.instrument(symbol)
@@ -333,6 +353,23 @@ class ChildContext:
             side, sym, abs(own), None, None, TimeInForce.DAY, None, rationale, confidence
         )
 
+    def submit_legs(self, intent: MultiLegIntent) -> list[str]:
+        """Send a multi-leg order under this child's id, judged whole against today's plan
+        (see the module docstring); ``[]`` when the plan refuses it, else the legs' client
+        order ids (the risk governor may still refuse all legs)."""
+        if not isinstance(intent, MultiLegIntent):
+            raise IntentError(f"submit_legs takes a MultiLegIntent, got {type(intent).__name__}")
+        reason = self._legs_refusal(intent)
+        if reason:
+            legs = ",".join(leg.symbol for leg in intent.legs)
+            qty = sum((leg.quantity for leg in intent.legs), _ZERO)
+            self._refuse(f"{intent.strategy.value} legs", legs, qty, reason)
+            return []
+        coids = self._inner.submit_legs(intent)
+        for coid, leg in zip(coids, intent.legs, strict=True):
+            self._own(coid, leg.symbol)
+        return coids
+
     def cancel(self, client_order_id: str) -> None:
         if client_order_id not in self._sleeve.live:
             self._refuse("cancel", "", _ZERO, f"order {client_order_id} is not this strategy's")
@@ -417,7 +454,7 @@ class ChildContext:
                 reason = "the rest was already closed outside this strategy"
         keep = _ZERO
         if entry:
-            heading = "long" if side is Side.BUY else "short"
+            heading = self._heading(side, sym)
             if sleeve.budget is None:
                 reason = "not in today's plan: exits only"
             elif sleeve.direction not in ("both", heading):
@@ -447,25 +484,92 @@ class ChildContext:
         stop: float | Decimal | None,
     ) -> Decimal:
         """How much of ``entry`` fits in the budget (``entry`` itself when no price is known)."""
-        price = limit if limit is not None else stop
+        unit = self._unit_value(sym, limit if limit is not None else stop)
+        if unit is None:
+            return entry
+        inst = self._inner.instrument(sym)
+        used = float(held) * unit + self._used_exposure({sym})
+        step = Decimal(inst.lot_size) if inst.lot_size > 1 else inst.qty_step
+        room = max(0.0, self._budget_value() - used) / unit
+        fits = Decimal(math.floor(room / float(step) + 1e-9)) * step
+        return min(entry, fits)
+
+    def _budget_value(self) -> float:
+        return float(self._sleeve.budget or 0.0) * float(self._inner.portfolio.equity)
+
+    def _unit_value(self, sym: str, price: float | Decimal | None) -> float | None:
+        """The value of one unit of ``sym`` at ``price`` (else its last price); ``None`` when
+        no price is known."""
         if price is None:
             price = self._inner.last_price(sym)
         if price is None or float(price) <= 0:
-            return entry
-        inst = self._inner.instrument(sym)
-        unit = float(price) * float(inst.multiplier)
-        budget = float(self._sleeve.budget or 0.0) * float(self._inner.portfolio.equity)
-        used = float(held) * unit
+            return None
+        return float(price) * float(self._inner.instrument(sym).multiplier)
+
+    def _used_exposure(self, skip: set[str]) -> float:
+        """The gross value of the child's positions in symbols not in ``skip`` (fills not yet
+        delivered included), at their last prices."""
+        used = 0.0
         for other, pos in self._sleeve.positions.items():
-            other_qty = self._sleeve.quantity(other) if other != sym else _ZERO
+            other_qty = self._sleeve.quantity(other) if other not in skip else _ZERO
             if other_qty != 0:
                 last = self._inner.last_price(other) or float(pos.avg_price)
                 mult = float(self._inner.instrument(other).multiplier)
                 used += abs(float(other_qty)) * last * mult
-        step = Decimal(inst.lot_size) if inst.lot_size > 1 else inst.qty_step
-        room = max(0.0, budget - used) / unit
-        fits = Decimal(math.floor(room / float(step) + 1e-9)) * step
-        return min(entry, fits)
+        return used
+
+    def _heading(self, side: Side, sym: str) -> str:
+        """``long`` or ``short``: the direction of the payoff of buying (``side`` BUY) or
+        selling ``sym``; an option put's is the reverse of its side."""
+        up = side is Side.BUY
+        inst = self._inner.instrument(sym)
+        if inst.kind is InstrumentKind.OPT and inst.right is OptionRight.PUT:
+            up = not up
+        return "long" if up else "short"
+
+    def _legs_refusal(self, intent: MultiLegIntent) -> str:
+        """Why the plan refuses a multi-leg order (``""``: it may go); see the module
+        docstring."""
+        sleeve = self._sleeve
+        entries: list[tuple[OrderIntent, Decimal, Decimal]] = []  # (leg, entry, held)
+        for leg in intent.legs:
+            sym = leg.symbol.upper()
+            if sym not in self._symbols:
+                return f"{sym} is not a traded symbol"
+            own = sleeve.quantity(sym) + sleeve.pending(sym)
+            opposite = own != 0 and (own > 0) != (leg.side is Side.BUY)
+            closing = min(leg.quantity, abs(own)) if opposite else _ZERO
+            if closing:
+                sign = 1 if own > 0 else -1
+                if (self._books.total(sym) - self._account(sym)) * sign > 0:
+                    return f"{sym}: the position was already closed outside this strategy"
+            if leg.quantity > closing:
+                entries.append((leg, leg.quantity - closing, _ZERO if opposite else abs(own)))
+        if not entries:
+            return ""
+        if sleeve.budget is None:
+            return "not in today's plan: exits only"
+        headings = {self._heading(leg.side, leg.symbol.upper()) for leg, _, _ in entries}
+        if sleeve.direction != "both" and sleeve.direction not in headings:
+            (heading,) = headings
+            return f"today's bias is {sleeve.direction}: no {heading} entries"
+        need = 0.0
+        used = self._used_exposure({leg.symbol.upper() for leg in intent.legs})
+        for leg, entry, held in entries:
+            price = leg.limit_price if leg.limit_price is not None else leg.stop_price
+            unit = self._unit_value(leg.symbol.upper(), price)
+            if unit is not None:
+                need += float(entry) * unit
+                used += float(held) * unit
+        if need > max(0.0, self._budget_value() - used) + 1e-6:
+            reason = f"risk budget {sleeve.budget:.0%} of equity"
+            if self._cap:
+                return reason
+            total = sum((leg.quantity for leg in intent.legs), _ZERO)
+            legs = ",".join(leg.symbol for leg in intent.legs)
+            self._note("plan_over_budget", f"{intent.strategy.value} legs", legs, total, total,
+                       reason)  # fmt: skip
+        return ""
 
     def _note(
         self, event: str, action: str, sym: str, asked: Decimal, sent: Decimal, reason: str
