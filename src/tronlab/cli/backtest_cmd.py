@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -84,19 +85,24 @@ def backtest(
     """Backtest a strategy on bars from the bar store, store the run and print a summary.
 
     With ``--derivatives`` the run also trades synthetic futures and/or options of the one
-    index ``--symbol`` (see ``tronlab.engine.derivatives``), settled at expiry against it."""
+    index ``--symbol`` (see ``tronlab.engine.derivatives``), settled at expiry against it.
+    A strategy that plans its days (``auto``) gets the store's daily bars before ``--start``
+    to warm up on, and the plans of a stored run are saved with it (``tronlab plan``,
+    ``tronlab runs show --json``)."""
     from tronlab.cli.strategy_cmd import load_user
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.storage import Database, migrate
     from tronlab.storage.backtests import BacktestRecorder
+    from tronlab.storage.plans import PlanStore
     from tronlab.strategy import ParamError, get_strategy, parse_assignments
 
     settings = state(ctx).settings
     load_user(settings)  # user strategies from settings.paths.strategies
     try:
         params = parse_assignments(param or [])
-        get_strategy(strategy)(**params)  # validate early, with clear messages
+        cls = get_strategy(strategy)
+        cls(**params)  # validate early, with clear messages
         initial = initial_cash(cash, profile)
     except (ParamError, ValueError) as exc:
         fail(str(exc), code=2)
@@ -124,6 +130,12 @@ def backtest(
     except ValueError as exc:
         fail(str(exc), code=2)
     store = BarStore(settings.bar_store_dir)
+    try:
+        warmup = warmup_history(store, cls, config.symbols, config.timeframe, config.start)
+    except SeriesNotFound as exc:
+        fail(str(exc), code=1)
+    strat = cls(**params, **({"history": warmup} if warmup else {}))
+    exchange = _exchange(store, config.symbols[0], config.timeframe)
     inputs: dict[str, Any] = {}
     if derivatives is not None:
         inputs, config = _derivative_inputs(
@@ -153,8 +165,11 @@ def backtest(
 
         try:
             result = run_backtest(
-                strategy, config, store=store, recorder=recorder, progress=progress, **inputs
+                strat, config, store=store, recorder=recorder, progress=progress, **inputs
             )
+            plans = list(getattr(strat, "plans", None) or [])
+            if db is not None and result.run_id and plans:
+                PlanStore(db, exchange).save_run(result.strategy, result.run_id, plans)
         except SeriesNotFound as exc:
             fail(str(exc), code=1)
         except ValueError as exc:
@@ -177,6 +192,8 @@ def backtest(
                 "summary": dict(s),
                 "fingerprint": result.fingerprint,
                 "code_version": result.code_version,
+                "plans": len(plans),
+                "warmup_sessions": {sym: len(frame) for sym, frame in warmup.items()},
                 "seconds": round(elapsed, 3),
             }
         )
@@ -200,6 +217,9 @@ def backtest(
         ("strategy errors", s["strategy_errors"]),
         ("risk profile / denials", f"{profile} / {s.get('risk_denials', 0)}"),
     ]
+    if plans:
+        regimes = Counter(p.regime for p in plans)
+        rows.append(("daily plans", ", ".join(f"{r} {n}" for r, n in regimes.most_common())))
     for k, v in rows:
         table.add_row(k, str(v))
     console.print(table)
@@ -422,6 +442,53 @@ def _derivative_inputs(
         "calendars": dict.fromkeys(market.frames, calendar),
     }
     return inputs, replace(config, symbols=tuple(market.frames), underlyings=market.underlyings)
+
+
+WARMUP_DAYS = 500  # calendar days of history read for a planning strategy's warm-up
+
+
+def warmup_history(
+    store: Any, cls: type, symbols: tuple[str, ...], timeframe: str, start: str | None
+) -> dict[str, Any]:
+    """Daily bars of ``symbols`` from the store before ``start`` (the last ``WARMUP_DAYS``
+    calendar days, stamped at local midnight in the exchange's zone), for a strategy whose
+    constructor takes a ``history`` (``auto``: its selector warms up on them instead of on
+    the run's first sessions). Empty without ``--start`` or for other strategies; a symbol
+    without bars before the start is left out."""
+    import inspect
+
+    import pandas as pd
+
+    from tronlab.data.bars import Timeframe
+    from tronlab.data.calendars import get_calendar
+    from tronlab.data.resample import resample
+
+    if start is None or "history" not in inspect.signature(cls).parameters:
+        return {}
+    tf = Timeframe.parse(timeframe)
+    daily = Timeframe.parse("1d")
+    first = (pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS)).date().isoformat()
+    out: dict[str, Any] = {}
+    for symbol in symbols:
+        calendar = get_calendar(store.info(symbol, tf).calendar or "NSE")
+        bars = store.read(symbol, tf, start=first, end=start)
+        if bars.empty:
+            continue
+        if tf != daily:
+            bars = resample(bars, calendar, daily, drop_outside=True, source_timeframe=tf)
+        bars["timestamp"] = pd.DatetimeIndex(bars["timestamp"]).tz_convert(calendar.tz)
+        out[symbol] = bars.reset_index(drop=True)
+    return out
+
+
+def _exchange(store: Any, symbol: str, timeframe: str) -> str:
+    """The exchange (calendar name) a run's plans are stored under: its first symbol's."""
+    from tronlab.data.store import SeriesNotFound
+
+    try:
+        return str(store.info(symbol, timeframe).calendar or "NSE")
+    except SeriesNotFound:  # the run itself reports the missing series
+        return "NSE"
 
 
 def initial_cash(cash: str | None, profile: str) -> Decimal:

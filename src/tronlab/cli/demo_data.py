@@ -1,4 +1,4 @@
-"""``tronlab demo``: the main job until the engine exists (``make run``).
+"""The data half of ``tronlab demo``: the synthetic market through the real import path.
 
 Generates the deterministic synthetic market, writes it as CSV files, imports them through the
 validating importer, resamples to 5m/15m/1h/1d, checks every series against the NSE calendar,
@@ -8,23 +8,19 @@ shows how a bad CSV is reported, and prints coverage and a market summary.
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
-from rich.panel import Panel
 from rich.table import Table
 
-from tronlab.cli.common import console, state
+from tronlab.cli.common import console
 from tronlab.cli.data_cmd import _coverage_table
-from tronlab.config import mask_url
+from tronlab.config import Settings, mask_url
 from tronlab.data.gaps import find_gaps
 from tronlab.data.importing import import_csv_files
 from tronlab.data.resample import resample
 from tronlab.data.store import BarStore
-from tronlab.data.synthetic import generate_market
+from tronlab.data.synthetic import SyntheticMarket, generate_market
 from tronlab.observability import get_logger
 from tronlab.storage import Database, migrate
 
@@ -33,17 +29,14 @@ log = get_logger(__name__)
 RESAMPLE_TO = ("5m", "15m", "1h", "1d")
 
 
-def demo(
-    ctx: typer.Context,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
-    days: Annotated[int, typer.Option(min=5, max=500, help="Sessions to generate.")] = 60,
-) -> None:
-    """Run the market-data demo: generate, import, validate, resample, check gaps, summarise."""
-    app_state = state(ctx)
-    settings = app_state.settings
-    run_id = app_state.run_id or ""
-    started = time.perf_counter()
-    console.print(Panel.fit(f"tronlab data demo · home [bold]{settings.home}[/]", style="cyan"))
+def prepare_market(
+    settings: Settings, seed: int, days: int, run_id: str, *, show: bool = True
+) -> SyntheticMarket:
+    """Generate, import, validate, resample and gap-check the synthetic market (steps 0-5 of
+    the demo, printed unless ``show`` is false); the market is returned."""
+    if not show:
+        with console.capture():
+            return prepare_market(settings, seed, days, run_id, show=True)
     migrate.upgrade(settings.database_url)
     console.print(
         f"0. database {mask_url(settings.database_url)} at revision "
@@ -103,12 +96,7 @@ def demo(
         "regimes: " + ", ".join(f"{k} {v} sessions" for k, v in sorted(regimes.items())),
         highlight=False,
     )
-    console.print(
-        f"[green]done[/] in {time.perf_counter() - started:.1f}s · try "
-        "`tronlab data list`, `tronlab data show SYNTH_NIFTY -t 1d`, "
-        "`tronlab data gaps SYNTH_NIFTY`",
-        highlight=False,
-    )
+    return market
 
 
 def _audit(url: str, totals: dict[str, object], seed: int, days: int, run_id: str) -> None:
@@ -189,4 +177,4 @@ def _summary(store: BarStore, stocks: tuple[str, ...], index: str, vix: str) -> 
     return table
 
 
-__all__ = ["demo"]
+__all__ = ["prepare_market"]

@@ -1,6 +1,10 @@
 """``tronlab report RUN``: one self-contained HTML report of a stored run (plotly.js embedded,
 works offline) and, with ``--png DIR``, PNG images of its main charts.
 
+The deflated Sharpe ratio counts the trials behind the run: ``--trials`` (default: the stored
+backtests of the run's strategy) and ``--sr-variance`` (default: estimated from those
+backtests' daily Sharpe ratios; a note says why the DSR is missing when it cannot be).
+
 The run, its orders (for each trade's confidence) and its risk events come from the
 database; the candlestick charts read the run's bars from the bar store, resampled to at
 most ``--max-candles`` candles per symbol. A symbol without stored bars gets a note instead.
@@ -17,7 +21,8 @@ import typer
 from tronlab.cli.common import console, fail, print_json, state
 
 if TYPE_CHECKING:
-    from tronlab.analytics.report import CandleSeries
+    from tronlab.analytics.report import CandleSeries, ReportData
+    from tronlab.config import Settings
     from tronlab.data.calendars import TradingCalendar
     from tronlab.data.store import BarStore
     from tronlab.storage import Database
@@ -36,14 +41,19 @@ def report(
         Path | None, typer.Option("--png", help="Also write PNGs of the main charts here.")
     ] = None,
     trials: Annotated[
-        int,
+        int | None,
         typer.Option(
-            min=1, help="Configurations tried to find this one (for the deflated Sharpe ratio)."
+            min=1,
+            help="Configurations tried to find this one, for the deflated Sharpe ratio "
+            "(default: the stored backtests of the run's strategy).",
         ),
-    ] = 1,
+    ] = None,
     sr_variance: Annotated[
         float | None,
-        typer.Option(help="Variance of the tried configurations' per-day Sharpe ratios (DSR)."),
+        typer.Option(
+            help="Variance of the tried configurations' per-day Sharpe ratios (DSR; default: "
+            "estimated from the stored backtests of the run's strategy)."
+        ),
     ] = None,
     max_candles: Annotated[
         int, typer.Option(min=100, help="At most this many candles per symbol.")
@@ -51,39 +61,21 @@ def report(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Write an HTML report of a stored run (and PNGs of its charts with --png)."""
-    from tronlab.analytics.report import build_report_data, write_html, write_pngs
-    from tronlab.data.store import BarStore
-    from tronlab.storage import Database, migrate
-    from tronlab.storage.backtests import load_run
+    from tronlab.analytics.report import write_pngs
     from tronlab.storage.repositories import RecordNotFound
 
-    settings = state(ctx).settings
-    migrate.upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        doc = load_run(db, run)
-        orders, events = _orders_and_risk_events(db, doc["run_id"])
-    except RecordNotFound as exc:
-        fail(str(exc), code=1)
-    finally:
-        db.dispose()
     if sr_variance is not None and sr_variance <= 0:
         fail(f"--sr-variance must be > 0, got {sr_variance}", code=2)
-    candles, notes, calendar = load_candles(doc, BarStore(settings.bar_store_dir), max_candles)
+    settings = state(ctx).settings
     try:
-        data = build_report_data(
-            doc,
-            candles=candles,
-            risk_events=events,
-            orders=orders,
-            notes=notes,
-            n_trials=trials,
-            sr_variance=sr_variance,
-            periods_per_year=sessions_per_year(calendar, doc["summary"].get("last_bar")),
-        )
+        html, data = write_run_report(
+            settings, run, out=out, trials=trials, sr_variance=sr_variance,
+            max_candles=max_candles,
+        )  # fmt: skip
+    except RecordNotFound as exc:
+        fail(str(exc), code=1)
     except ValueError as exc:  # AnalyticsInputError is one too
-        fail(f"cannot build the report of run {doc['run_id']}: {exc}", code=1)
-    html = write_html(data, out or settings.reports_dir / f"{doc['run_id']}.html")
+        fail(f"cannot build the report of run {run}: {exc}", code=1)
     pngs = write_pngs(data, png) if png is not None else []
     sig = data.significance or {}
     if json_out:
@@ -94,6 +86,9 @@ def report(
                 "bytes": html.stat().st_size,
                 "pngs": [str(p) for p in pngs],
                 "notes": list(data.notes),
+                "n_trials": sig.get("n_trials"),
+                "sr_variance": sig.get("sr_variance"),
+                "dsr": sig.get("dsr"),
                 "verdict": sig.get("verdict"),
                 "likely_luck": sig.get("likely_luck"),
             }
@@ -107,6 +102,127 @@ def report(
     if sig.get("verdict"):
         colour = "red" if sig.get("likely_luck") else "green"
         console.print(f"[{colour}]{sig['verdict']}[/]", highlight=False)
+
+
+def run_report_data(
+    settings: Settings,
+    run: str,
+    *,
+    trials: int | None = None,
+    sr_variance: float | None = None,
+    max_candles: int = 5_000,
+) -> ReportData:
+    """The report data of stored run ``run`` (a unique prefix is enough).
+
+    ``trials`` defaults to the number of stored backtests of the run's strategy
+    (:func:`~tronlab.storage.experiments.count_trials`); with two or more trials and no
+    ``sr_variance``, the variance is estimated from the daily Sharpe ratios of the newest
+    ``TRIAL_SAMPLE`` of those backtests (:func:`trial_sr_variance`), and a note says where
+    the DSR's inputs came from, or why it is missing. ``max_candles`` 0 leaves the
+    candlestick charts out (no bars are read). Raises ``RecordNotFound`` for an unknown
+    run, ``ValueError`` for data a report cannot be built from.
+    """
+    from tronlab.analytics.report import build_report_data
+    from tronlab.data.store import BarStore
+    from tronlab.storage import Database, migrate
+    from tronlab.storage.backtests import load_run
+    from tronlab.storage.experiments import count_trials
+
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    trial_notes: list[str] = []
+    try:
+        doc = load_run(db, run)
+        orders, events = _orders_and_risk_events(db, doc["run_id"])
+        strategy = str(doc["strategy"])
+        n_trials = trials if trials is not None else max(1, count_trials(db, strategy))
+        if sr_variance is None and n_trials > 1:
+            sr_variance, note = trial_sr_variance(db, strategy, n_trials)
+            trial_notes.append(note)
+    finally:
+        db.dispose()
+    store = BarStore(settings.bar_store_dir)
+    if max_candles > 0:
+        candles, notes, calendar = load_candles(doc, store, max_candles)
+    else:
+        candles, notes, calendar = [], [], run_calendar(doc, store)
+    return build_report_data(
+        doc,
+        candles=candles,
+        risk_events=events,
+        orders=orders,
+        notes=[*notes, *trial_notes],
+        n_trials=n_trials,
+        sr_variance=sr_variance,
+        periods_per_year=sessions_per_year(calendar, doc["summary"].get("last_bar")),
+    )
+
+
+def write_run_report(
+    settings: Settings,
+    run: str,
+    *,
+    out: Path | None = None,
+    trials: int | None = None,
+    sr_variance: float | None = None,
+    max_candles: int = 5_000,
+) -> tuple[Path, ReportData]:
+    """Write the HTML report of stored run ``run`` (default ``REPORTS/RUN_ID.html``); the
+    file and the report data (see :func:`run_report_data`)."""
+    from tronlab.analytics.report import write_html
+
+    data = run_report_data(
+        settings, run, trials=trials, sr_variance=sr_variance, max_candles=max_candles
+    )
+    html = write_html(data, out or settings.reports_dir / f"{data.run_id}.html")
+    return html, data
+
+
+TRIAL_SAMPLE = 200  # at most this many stored backtests estimate the trials' SR variance
+
+
+def trial_sr_variance(db: Database, strategy: str, n_trials: int) -> tuple[float | None, str]:
+    """The variance (``ddof=1``) of the per-day Sharpe ratios of the stored backtests of
+    ``strategy`` (the newest ``TRIAL_SAMPLE``; a run whose Sharpe ratio is undefined, with
+    fewer than two sessions or a flat equity, is left out), and a note for the report;
+    ``None`` (and the note says why) when fewer than two ratios are defined or they are all
+    equal."""
+    import math
+
+    import numpy as np
+
+    from tronlab.analytics import metrics, significance
+    from tronlab.cli.ab_cmd import equity_frame
+    from tronlab.storage.backtests import equity_curves
+
+    sharpes: list[float] = []
+    runs = equity_curves(db, strategy, limit=TRIAL_SAMPLE)
+    for record, curve in runs:
+        initial = float((record.metrics or {}).get("initial_cash") or 0.0)
+        tz = str(record.config.get("timezone") or (record.metrics or {}).get("timezone") or "UTC")
+        if initial <= 0 or not curve:
+            continue
+        returns = metrics.daily_returns(equity_frame(curve), tz, initial_equity=initial)
+        sr = significance.sharpe_stats(returns.to_numpy()).sr
+        if math.isfinite(sr):
+            sharpes.append(sr)
+    head = f"deflated Sharpe ratio over {n_trials} trials (stored backtests of {strategy})"
+    if len(sharpes) < 2:
+        return None, (
+            f"{head} left out: its trials' Sharpe variance needs the daily Sharpe ratios of "
+            f"two stored backtests, {len(sharpes)} of {len(runs)} have one (a flat equity or "
+            "a single session has none); give --sr-variance"
+        )
+    variance = float(np.var(sharpes, ddof=1))
+    if not variance > 0:
+        return None, (
+            f"{head} left out: the {len(sharpes)} stored backtests have the same daily Sharpe "
+            "ratio, so their variance is 0; give --sr-variance"
+        )
+    return variance, (
+        f"{head}: the trials' Sharpe variance {variance:.4g} comes from the daily Sharpe "
+        f"ratios of {len(sharpes)} of them"
+    )
 
 
 def _orders_and_risk_events(
@@ -186,6 +302,23 @@ def load_candles(
             bars = bars.iloc[clipped:]
         out.append(CandleSeries(symbol, bars, shown.label, tf.label, clipped))
     return out, notes, calendar
+
+
+def run_calendar(doc: dict[str, Any], store: BarStore) -> TradingCalendar | None:
+    """The calendar of the run's first symbol with a series in the bar store (no bars read)."""
+    from tronlab.data.bars import Timeframe
+    from tronlab.data.calendars import get_calendar
+    from tronlab.data.store import SeriesNotFound
+
+    tf = Timeframe.parse(str(doc["config"].get("timeframe") or "1m"))
+    for symbol in doc["config"].get("symbols") or []:
+        try:
+            name = store.info(symbol, tf).calendar
+        except SeriesNotFound:
+            continue
+        if name:
+            return get_calendar(name)
+    return None
 
 
 def sessions_per_year(calendar: TradingCalendar | None, last_bar: str | None) -> float:

@@ -35,6 +35,7 @@ from tronlab.model import Instrument, MarginModel, Product, Venue
 from tronlab.risk import PreTradeRisk, RiskGovernor
 from tronlab.risk.profiles import build_governor, risk_profile
 from tronlab.strategy.base import Strategy
+from tronlab.strategy.params import resolve_params
 from tronlab.strategy.registry import get_strategy
 
 _VENUES = {
@@ -315,8 +316,11 @@ def _make_strategy(
     strategy: Strategy | str | type[Strategy], params: Mapping[str, Any]
 ) -> Strategy:
     if isinstance(strategy, Strategy):
-        if params:
-            raise ValueError("pass params either to the strategy or in the config, not both")
+        if params and resolve_params(type(strategy), params) != dict(strategy.params):
+            raise ValueError(
+                "the config's params differ from the strategy's: pass them once, to the "
+                "strategy or in the config"
+            )
         return strategy
     cls = get_strategy(strategy) if isinstance(strategy, str) else strategy
     return cls(**params)

@@ -100,6 +100,7 @@ class BacktestResult:
             {
                 "client_order_id": str(o.client_order_id),
                 "time": iso(o.created_at, self.timezone),
+                "strategy": o.strategy_id,
                 "symbol": o.instrument_id.symbol,
                 "side": o.side.value,
                 "type": o.order_type.value,

@@ -1,6 +1,7 @@
 """Saving and reading backtest runs: the run row (config, fingerprint, code version, summary),
 its orders with events and fills, and the result documents (trades, equity curve, refusals,
-strategy errors) as run artifacts."""
+strategy errors) as run artifacts; a run's daily plans (``auto``) are read back with it
+(stored by :meth:`tronlab.storage.plans.PlanStore.save_run`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from tronlab.storage.db import Database
 from tronlab.storage.jsonutil import to_jsonable
 from tronlab.storage.models import RiskEventRow, RunArtifactRow
+from tronlab.storage.plans import run_plan_name
 from tronlab.storage.repositories import RecordNotFound, RunRecord
 from tronlab.storage.repositories.runs import new_run_id
 
@@ -117,6 +119,26 @@ def list_runs(db: Database, *, kind: str | None = None, limit: int = 50) -> list
         return uow.runs.list(kind=kind, limit=limit)
 
 
+def equity_curves(
+    db: Database, strategy: str, *, kind: str = "backtest", limit: int | None = None
+) -> list[tuple[RunRecord, list[dict[str, Any]]]]:
+    """The stored runs of ``strategy`` (newest first, at most ``limit``) with their equity
+    curves (``time``/``equity`` records; runs without one are left out): the trials behind
+    a result, for the variance of their Sharpe ratios."""
+    with db.unit_of_work() as uow:
+        runs = uow.runs.list(kind=kind, strategy=strategy, limit=limit)
+        if not runs:
+            return []
+        rows = uow.session.execute(
+            select(RunArtifactRow.run_id, RunArtifactRow.content).where(
+                RunArtifactRow.run_id.in_([r.id for r in runs]),
+                RunArtifactRow.name == "equity_curve",
+            )
+        ).all()
+    curves = {run_id: _unpack(content) for run_id, content in rows}
+    return [(r, curves[r.id]) for r in runs if r.id in curves]
+
+
 def artifact(db: Database, run_id: str, name: str) -> Any:
     with db.unit_of_work() as uow:
         row = uow.session.execute(
@@ -147,6 +169,11 @@ def load_run(db: Database, run_id: str, *, equity: bool = True) -> dict[str, Any
             )
         ).all()
         docs = {name: _unpack(content) for name, content in rows}
+        plans = (
+            [r.plan for r in uow.daily_plans.list(name=run_plan_name(run.strategy, run.id))]
+            if run.strategy
+            else []
+        )
 
     def iso(ts: Any) -> str:
         return pd.Timestamp(ts).tz_convert(tz).isoformat()
@@ -176,6 +203,7 @@ def load_run(db: Database, run_id: str, *, equity: bool = True) -> dict[str, Any
         "trades": docs.get("trades", []),
         "refusals": docs.get("refusals", []),
         "strategy_errors": docs.get("strategy_errors", []),
+        "plans": plans,
     }
     if equity:
         out["equity_curve"] = docs.get("equity_curve", [])

@@ -1,10 +1,16 @@
 """Daily plans in the database: :class:`PlanStore` saves, reads and lists
 :class:`~tronlab.strategy.plan.DailyPlan` objects (table ``daily_plans``, one plan per date,
-exchange, regime symbol and plan name; saving the same key again replaces it)."""
+exchange, regime symbol and plan name; saving the same key again replaces it).
+
+The plans a stored run made (``tronlab backtest -s auto``) are kept under the plan name
+``STRATEGY@RUN_ID`` (:func:`run_plan_name`, :meth:`PlanStore.save_run`,
+:meth:`PlanStore.for_run`), so they never replace the live ``default`` plans.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from tronlab.storage.db import Database
@@ -16,6 +22,13 @@ DEFAULT_EXCHANGE = "NSE"
 
 def plan_from_record(record: DailyPlanRecord) -> DailyPlan:
     return DailyPlan.from_dict(record.plan)
+
+
+def run_plan_name(strategy: str, run_id: str) -> str:
+    """The plan name of the plans run ``run_id`` of ``strategy`` made: ``auto@RUN_ID``."""
+    if not strategy or not run_id:
+        raise ValueError("a run's plans need its strategy name and run id")
+    return f"{strategy}@{run_id}"
 
 
 class PlanStore:
@@ -43,6 +56,19 @@ class PlanStore:
                 )
                 for p in plans
             ]
+
+    def save_run(
+        self, strategy: str, run_id: str, plans: Iterable[DailyPlan]
+    ) -> list[DailyPlanRecord]:
+        """Store the plans a run made under its plan name (:func:`run_plan_name`)."""
+        name = run_plan_name(strategy, run_id)
+        return self.save_many(replace(p, name=name) for p in plans)
+
+    def for_run(self, strategy: str, run_id: str) -> list[DailyPlan]:
+        """The plans run ``run_id`` of ``strategy`` made, oldest first (on any exchange)."""
+        with self.db.unit_of_work() as uow:
+            records = uow.daily_plans.list(name=run_plan_name(strategy, run_id))
+        return [plan_from_record(r) for r in records]
 
     def get(self, day: date, symbol: str, name: str = "default") -> DailyPlan | None:
         with self.db.unit_of_work() as uow:

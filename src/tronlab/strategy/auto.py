@@ -32,20 +32,49 @@ been seen; start the run that many sessions early.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from tronlab.model import Fill, OrderEvent
+import pandas as pd
+
+from tronlab.model import Fill, InstrumentKind, OrderEvent
 from tronlab.strategy.bars import Bar
 from tronlab.strategy.base import Context, Strategy
-from tronlab.strategy.params import Param, ParamError
+from tronlab.strategy.params import Param, ParamError, parse_assignments
 from tronlab.strategy.plan import DailyPlan, PlanError, RegimeTable, load_regime_table
 from tronlab.strategy.registry import get_strategy, register
 from tronlab.strategy.selector import DailySeries, Planner, RegimeSelector, SelectorConfig
 from tronlab.strategy.sleeve import Books, ChildContext, absorb_outside_fill, session_terms
 
 _EPOCH = date(1970, 1, 1)
+_DERIVATIVES = (InstrumentKind.FUT, InstrumentKind.OPT)
+
+
+DayRow = tuple[date, float, float, float, float]
+
+
+def daily_rows(frame: pd.DataFrame, tz: str) -> list[DayRow]:
+    """``(date, open, high, low, close)`` rows of a daily bar frame. Daily bars are stamped at
+    local midnight (the bar store returns them in UTC, the evening before): the date is read
+    in the exchange time zone ``tz``."""
+    stamps = pd.DatetimeIndex(frame["timestamp"])
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert(tz)
+    cols = [frame[c].to_numpy(dtype=float) for c in ("open", "high", "low", "close")]
+    return [
+        (ts.date(), float(o), float(h), float(lo), float(c))
+        for ts, o, h, lo, c in zip(stamps, *cols, strict=True)
+    ]
+
+
+def _child_defaults(text: str) -> dict[str, str]:
+    """``'instrument=future; quantity=65'`` -> ``{"instrument": "future", "quantity": "65"}``."""
+    items = [part.strip() for part in text.split(";") if part.strip()]
+    try:
+        return parse_assignments(items)
+    except ParamError as exc:
+        raise ParamError(f"auto: child_params: {exc}") from None
 
 
 class ChildStrategyError(RuntimeError):
@@ -55,15 +84,18 @@ class ChildStrategyError(RuntimeError):
 class _DayBuilder:
     """Daily OHLC of one symbol from its bars (the first timeframe seen is used)."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: Iterable[DayRow] = ()) -> None:
         self.timeframe: str | None = None
-        self.rows: list[tuple[date, float, float, float, float]] = []
+        self.rows: list[DayRow] = []
+        self._history = sorted(history)
         self._session: int | None = None
         self._cur: list[float] = []
 
     def add(self, bar: Bar) -> None:
         if self.timeframe is None:
             self.timeframe = bar.timeframe
+            first = session_date(bar.session)  # history strictly before the run's first day
+            self.rows = [r for r in self._history if r[0] < first]
         elif bar.timeframe != self.timeframe:
             return
         if bar.session != self._session:
@@ -114,8 +146,21 @@ class Auto(Strategy):
         str, "cap", choices=("cap", "record"), doc="cap entries at the risk budget, or log only"
     )
     observe_all = Param(bool, False, doc="every child gets every bar (entries need the plan)")
+    child_params = Param(
+        str,
+        "",
+        doc="defaults for every child that declares them, 'k=v;k=v' (e.g. "
+        "'instrument=future;quantity=65'); the regime table's params win",
+    )
     adx_period = Param(int, 14, low=2, high=100, doc="ADX period on daily bars")
     adx_trend = Param(float, 25.0, low=1.0, high=100.0, doc="ADX at or above: trending")
+    adx_trend_percentile = Param(
+        float,
+        0.0,
+        low=0.0,
+        high=1.0,
+        doc="also trending when the ADX ranks at or above this percentile of its lookback (0: off)",
+    )
     volatile_percentile = Param(
         float, 0.7, low=0.0, high=1.0, doc="VIX / realised-vol percentile: volatile"
     )
@@ -130,9 +175,15 @@ class Auto(Strategy):
         planner: Planner | None = None,
         regime_table: RegimeTable | None = None,
         sentiment: Callable[[date], float | None] | None = None,
+        history: Mapping[str, pd.DataFrame] | None = None,
         **params: Any,
     ) -> None:
+        """``history``: daily bars (symbol -> frame with ``timestamp`` and OHLC) of the regime
+        index and the volatility index *before* the run, so the selector need not spend the
+        run's first sessions warming up; only rows dated before the run's first session are
+        used."""
         super().__init__(**params)
+        self._history = {k.upper(): v for k, v in (history or {}).items()}
         try:
             table = regime_table or load_regime_table(self.table or None)
         except PlanError as exc:
@@ -146,6 +197,7 @@ class Auto(Strategy):
                     {
                         "adx_period": self.adx_period,
                         "adx_trend": self.adx_trend,
+                        "adx_trend_percentile": self.adx_trend_percentile or None,
                         "volatile_percentile": self.volatile_percentile,
                         "vix_stand_aside": self.vix_stand_aside,
                         "rv_stand_aside": self.rv_stand_aside,
@@ -157,9 +209,16 @@ class Auto(Strategy):
         self.regime_table = table
         self.planner = planner
         self.sentiment = sentiment
-        self.children: dict[str, Strategy] = {
-            cid: get_strategy(a.name)(**a.params) for cid, a in table.allocations().items()
-        }
+        common = _child_defaults(self.child_params)
+        self.children: dict[str, Strategy] = {}
+        for cid, a in table.allocations().items():
+            cls = get_strategy(a.name)
+            declared = cls.parameters()
+            defaults = {k: v for k, v in common.items() if k in declared}
+            self.children[cid] = cls(**{**defaults, **a.params})
+        unused = sorted(set(common) - {k for c in self.children.values() for k in c.parameters()})
+        if unused:
+            raise ParamError(f"auto: child_params {unused} are declared by no child strategy")
         extra = (tf for child in self.children.values() for tf in child.timeframes)
         object.__setattr__(self, "timeframes", tuple(dict.fromkeys(extra)))
         self._books = Books(self.children)
@@ -180,10 +239,13 @@ class Auto(Strategy):
     # ------------------------------------------------------------------ set-up
     def on_start(self, ctx: Context) -> None:
         symbols = [s.upper() for s in ctx.symbols]
-        self._vix = _pick(self.vix_symbol, symbols, "VIX", "vix_symbol")
-        regime = _pick(self.regime_symbol or "auto", symbols, "NIFTY", "regime_symbol")
+        # the regime and volatility indices are picked among the non-derivatives (an option
+        # NIFTY25D0223150CE sorts before the index SYNTH_NIFTY and names NIFTY too)
+        spot = [s for s in symbols if ctx.instrument(s).kind not in _DERIVATIVES]
+        self._vix = _pick(self.vix_symbol, symbols, "VIX", "vix_symbol", spot)
+        regime = _pick(self.regime_symbol or "auto", symbols, "NIFTY", "regime_symbol", spot)
         if regime is None or regime == self._vix:
-            others = [s for s in symbols if s != self._vix]
+            others = [s for s in spot if s != self._vix]
             if not others:
                 raise ValueError("auto: the run needs an index symbol besides the VIX")
             regime = others[0]
@@ -201,9 +263,11 @@ class Auto(Strategy):
             cid: ChildContext(ctx.for_strategy(cid), sleeve, trade, self._books, cap=cap)
             for cid, sleeve in self._sleeves.items()
         }
-        self._daily = {self._regime: _DayBuilder()}
+        tz = ctx.timezone
+        past = {k: daily_rows(v, tz) for k, v in self._history.items()}
+        self._daily = {self._regime: _DayBuilder(past.get(self._regime, ()))}
         if self._vix is not None:
-            self._daily[self._vix] = _DayBuilder()
+            self._daily[self._vix] = _DayBuilder(past.get(self._vix, ()))
         self._plan_session: int | None = None
         self._waiting: list[Bar] = []
         self._waiting_session = 0
@@ -321,15 +385,18 @@ class Auto(Strategy):
 _PREFERRED = ("NIFTY", "NIFTY50", "NIFTY 50", "INDIAVIX", "INDIA VIX")
 
 
-def _pick(value: str, symbols: list[str], marker: str, param: str) -> str | None:
-    """``none`` -> None; ``auto`` -> NIFTY / NIFTY50 / INDIAVIX when present, else the first
-    symbol containing ``marker``; else the symbol itself (which must be in the run)."""
+def _pick(
+    value: str, symbols: list[str], marker: str, param: str, candidates: list[str]
+) -> str | None:
+    """``none`` -> None; ``auto`` -> NIFTY / NIFTY50 / INDIAVIX when among ``candidates``,
+    else the first candidate containing ``marker``; else the symbol itself (which must be in
+    the run)."""
     text = value.strip().upper()
     if text in ("", "NONE"):
         return None
     if text == "AUTO":
-        exact = [s for s in _PREFERRED if marker in s and s in symbols]
-        return exact[0] if exact else next((s for s in symbols if marker in s), None)
+        exact = [s for s in _PREFERRED if marker in s and s in candidates]
+        return exact[0] if exact else next((s for s in candidates if marker in s), None)
     if text not in symbols:
         raise ValueError(f"auto: {param} {value!r} is not in this run (symbols: {symbols})")
     return text

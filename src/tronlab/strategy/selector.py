@@ -22,7 +22,11 @@ Regimes (see :data:`tronlab.strategy.plan.REGIMES`):
     VIX >= ``vix_stand_aside`` (without a VIX: realised vol >= ``rv_stand_aside``), or
     |gap| >= ``gap_stand_aside_pct``, or fewer daily bars than the indicators need.
 ``trending_*`` / ``ranging_*``
-    ADX >= ``adx_trend`` is trending, below it ranging.
+    ADX >= ``adx_trend`` is trending, below it ranging. With ``adx_trend_percentile`` set, a
+    day is also trending when its ADX ranks at or above that percentile of the ADX over
+    ``lookback`` days (trending *for this index*: a series whose ADX never reaches the
+    textbook 25, such as the synthetic market's random-walk index, still has its more
+    directional stretches).
 ``*_volatile`` / ``*_calm``
     Volatile when any of: the VIX percentile >= ``volatile_percentile`` or VIX >=
     ``vix_volatile`` (without a VIX the same with realised vol and ``rv_volatile``);
@@ -68,6 +72,7 @@ class SelectorConfig:
     adx_period: int = 14
     atr_period: int = 14
     adx_trend: float = 25.0
+    adx_trend_percentile: float | None = None
     rv_window: int = 20
     lookback: int = 252
     min_percentile_days: int = 20
@@ -92,6 +97,9 @@ class SelectorConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 problems.append(f"{name} must be in [0, 1], got {value!r}")
+        pct = self.adx_trend_percentile
+        if pct is not None and not 0.0 < pct <= 1.0:
+            problems.append(f"adx_trend_percentile must be in (0, 1] or None, got {pct!r}")
         for name in ("adx_trend", "vix_volatile", "rv_volatile", "atr_volatile_pct"):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be > 0, got {getattr(self, name)!r}")
@@ -120,7 +128,8 @@ class SelectorConfig:
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ValueError(f"unknown selector setting {key!r}{hint} (settings: {names})")
-            kind = type(getattr(self, key))
+            current = getattr(self, key)
+            kind = float if current is None else type(current)
             if isinstance(value, str):
                 try:
                     value = kind(value.strip())
@@ -252,11 +261,14 @@ class RegimeSelector:
 
         adx = ADX(cfg.adx_period)
         atr = ATR(cfg.atr_period)
+        adx_path: list[float] = []
         for h, lo, c in zip(
             hist.high.tolist(), hist.low.tolist(), hist.close.tolist(), strict=True
         ):
             adx.push_hlc(h, lo, c)
             atr.push_hlc(h, lo, c)
+            if adx.ready:
+                adx_path.append(adx.value[0])
         adx_v, plus_di, minus_di = adx.value
         atr_pct = atr.value / hist.close[-1] * 100.0
         rv_series = _realised_vol(hist.close, cfg.rv_window)
@@ -273,10 +285,20 @@ class RegimeSelector:
         trend = 1 if plus_di > minus_di else -1 if minus_di > plus_di else 0
         trending = adx_v >= cfg.adx_trend
         arrow = {1: "+DI above -DI: up", -1: "-DI above +DI: down", 0: "DI level"}[trend]
-        reasons.append(
-            f"ADX {adx_v:.1f} {'>=' if trending else '<'} {cfg.adx_trend:g}: "
-            f"{'trending' if trending else 'ranging'} ({arrow})"
-        )
+        adx_text = f"ADX {adx_v:.1f} {'>=' if trending else '<'} {cfg.adx_trend:g}"
+        if cfg.adx_trend_percentile is not None and not trending:
+            adx_pct, adx_days = _percentile(
+                np.asarray(adx_path), cfg.lookback, cfg.min_percentile_days
+            )
+            inputs["adx_percentile"] = _round(adx_pct)
+            if adx_pct is not None:
+                trending = adx_pct >= cfg.adx_trend_percentile
+                sign = ">=" if trending else "<"
+                adx_text += (
+                    f", percentile {adx_pct:.0%} of {adx_days} days {sign} "
+                    f"{cfg.adx_trend_percentile:.0%}"
+                )
+        reasons.append(f"{adx_text}: {'trending' if trending else 'ranging'} ({arrow})")
 
         vix_level = vix_pct = None
         vix_days = 0

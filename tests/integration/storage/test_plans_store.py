@@ -110,3 +110,22 @@ def test_migration_0006_keeps_the_latest_old_revision(database_url: str) -> None
             assert conn.execute(text("SELECT count(*) FROM daily_plans")).scalar() == 2
     finally:
         engine.dispose()
+
+
+def test_a_runs_plans_under_their_own_name(db: Database) -> None:
+    from tronlab.storage.plans import run_plan_name
+
+    store = PlanStore(db)
+    store.save(_plan())  # the live plan of the day stays
+    made = [_plan(DAY + timedelta(days=i)) for i in range(2)]
+    store.save_run("auto", "20251201-x", made)
+    PlanStore(db, exchange="XNYS").save_run("auto", "20251202-y", [_plan(symbol="SPY")])
+    assert run_plan_name("auto", "20251201-x") == "auto@20251201-x"
+    got = store.for_run("auto", "20251201-x")
+    assert [p.date for p in got] == [p.date for p in made]
+    assert {p.name for p in got} == {"auto@20251201-x"}
+    assert store.get(DAY, "NIFTY") == _plan()  # not replaced by the run's plan of that day
+    assert [p.symbol for p in store.for_run("auto", "20251202-y")] == ["SPY"]  # any exchange
+    assert store.for_run("auto", "nope") == []
+    with pytest.raises(ValueError, match="strategy name and run id"):
+        run_plan_name("", "x")

@@ -65,6 +65,9 @@ def test_trades_carry_the_entry_orders_confidence() -> None:
     for entry, conf in zip(data.trades["entry_order"], data.trades["confidence"], strict=True):
         assert conf == by_id[entry]
     assert data.trades["entry_reason"].str.startswith("SMA5 crossed above").all()
+    owner = {str(o.client_order_id): o.strategy_id for o in r.orders}
+    assert list(data.trades["strategy"]) == [owner[e] for e in data.trades["entry_order"]]
+    assert (data.trades["strategy"] != "").all()
 
 
 def test_risk_events_are_classified_and_approvals_counted() -> None:
@@ -110,7 +113,7 @@ def test_costs_add_up_and_split_by_symbol_and_strategy() -> None:
     assert costs.total == pytest.approx(r.summary["fees"], abs=0.01)
     assert sum(costs.by_symbol.values()) == pytest.approx(costs.total, abs=0.02)
     assert set(costs.by_symbol) == {"SYNTH_RELI", "SYNTH_TCS"}
-    assert set(costs.by_strategy) == {"unknown"}  # BacktestResult orders lack the strategy
+    assert set(costs.by_strategy) == {"sma_cross"}  # the orders name their strategy
     assert costs.by_component == {}  # stored fills carry the fee total only
     assert costs.share_of_gross == pytest.approx(costs.total / abs(r.summary["gross_pnl"]))
     # with the orders as the database has them (what `tronlab report` passes)

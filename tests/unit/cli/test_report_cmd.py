@@ -9,6 +9,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -123,3 +124,71 @@ def test_sessions_per_year_counts_the_calendar() -> None:
     assert 240 <= n <= 252
     assert sessions_per_year(None, "2025-12-31") == 252.0
     assert sessions_per_year(nse, None) == 252.0
+
+
+# ------------------------------------------------------------------ trials from the database
+
+SMA = ["-s", "sma_cross", "--symbol", "SYNTH_RELI", "-p", "slow=20", "-p", "quantity=10",
+       "-p", "tick=0.05", "--product", "MIS", "--profile", "research", "--json"]  # fmt: skip
+
+
+def _backtest(home: Path, *args: str) -> dict:
+    out = _run(home, "backtest", *SMA, *args)
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def _daily_sharpe(home: Path, run_id: str) -> float:
+    """The per-day Sharpe ratio of a stored run, from `runs show --json` (independently of
+    the report's code path: sessions' last equity against the previous one)."""
+    import pandas as pd
+
+    doc = json.loads(_run(home, "runs", "show", run_id, "--json").stdout)
+    eq = pd.DataFrame(doc["equity_curve"])
+    eq["day"] = pd.to_datetime(eq["time"], utc=True).dt.tz_convert("Asia/Kolkata").dt.date
+    closes = np.array([doc["summary"]["initial_cash"], *eq.groupby("day")["equity"].last()])
+    returns = closes[1:] / closes[:-1] - 1
+    return float(returns.mean() / returns.std(ddof=1))
+
+
+def test_trials_default_to_the_strategys_stored_backtests(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert _run(home, "data", "generate", "--days", "3", "--json").exit_code == 0
+    ids = [_backtest(home, "-p", f"fast={fast}")["run_id"] for fast in (3, 5, 8)]
+    other = _run(home, "backtest", "-s", "vwap", "--symbol", "SYNTH_NIFTY", "--json")
+    assert other.exit_code == 0, other.output  # another strategy: not a trial of sma_cross
+    out = _run(home, "report", ids[0], "--out", str(tmp_path / "r.html"), "--json")
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["n_trials"] == 3
+    expected = float(np.var([_daily_sharpe(home, r) for r in ids], ddof=1))
+    assert doc["sr_variance"] == pytest.approx(expected, rel=1e-9)
+    assert doc["dsr"] is not None
+    [note] = doc["notes"]
+    assert note.startswith("deflated Sharpe ratio over 3 trials (stored backtests of sma_cross)")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<dt>configurations tried</dt><dd>3</dd>" in page
+    # given explicitly, --trials and --sr-variance win
+    out = _run(home, "report", ids[0], "--out", str(tmp_path / "s.html"), "--trials", "7",
+               "--sr-variance", "0.02", "--json")  # fmt: skip
+    doc = json.loads(out.stdout)
+    assert (doc["n_trials"], doc["sr_variance"], doc["notes"]) == (7, 0.02, [])
+
+
+def test_the_note_says_why_the_deflated_sharpe_is_missing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert _run(home, "data", "generate", "--days", "3", "--json").exit_code == 0
+    traded = _backtest(home, "-p", "fast=5")
+    # one session of 375 bars never fills a 1000-bar SMA: no trade, a flat equity
+    flat = _backtest(home, "-p", "fast=5", "-p", "slow=1000", "--end", "2025-12-30")
+    assert flat["trades"] == 0
+    out = _run(home, "report", traded["run_id"], "--out", str(tmp_path / "r.html"), "--json")
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["n_trials"] == 2
+    assert doc["sr_variance"] is None
+    assert doc["dsr"] is None
+    [note] = doc["notes"]
+    assert "left out" in note
+    assert "1 of 2 have one" in note
+    assert "give --sr-variance" in note

@@ -436,3 +436,69 @@ def test_auto_trades_the_library_by_the_plan_without_look_ahead() -> None:
             assert o.side is (Side.BUY if plan.direction == "long" else Side.SELL)
     _, shorter = _auto_run(14, market)  # the same market, four sessions fewer
     assert [p.to_dict() for p in shorter.plans] == [p.to_dict() for p in auto.plans[:14]]
+
+
+def _daily(market: Any, symbol: str) -> pd.DataFrame:
+    """Daily OHLC of a synthetic series, stamped at local midnight like the bar store's."""
+    df = market.bars[symbol]
+    day = df["timestamp"].dt.tz_convert(IST).dt.date
+    g = df.groupby(day)
+    out = pd.DataFrame(
+        {
+            "open": g["open"].first(),
+            "high": g["high"].max(),
+            "low": g["low"].min(),
+            "close": g["close"].last(),
+        }
+    )
+    out["timestamp"] = pd.DatetimeIndex(pd.to_datetime(out.index)).tz_localize(IST)
+    return out.reset_index(drop=True)
+
+
+def test_prior_daily_history_replaces_the_warm_up_without_look_ahead() -> None:
+    market = generate_market(seed=5, days=16)
+    run_days = {s.date for s in market.sessions[12:]}
+    frames = {
+        s: df[df["timestamp"].dt.tz_convert(IST).dt.date.isin(run_days)]
+        for s, df in market.bars.items()
+        if s in SYMS
+    }
+    history = {s: _daily(market, s) for s in ("SYNTH_NIFTY", "SYNTH_VIX")}
+
+    def plans(hist: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
+        selector = RegimeSelector(SelectorConfig(adx_period=5, atr_period=5, rv_window=5))
+        auto = Auto(planner=selector, history=hist)
+        run_backtest(auto, BacktestConfig(symbols=SYMS, costs="zero"), frames=frames)
+        return [p.to_dict() for p in auto.plans]
+
+    primed = plans(history)
+    assert len(primed) == 4
+    assert primed[0]["inputs"]["history_days"] == 12  # the sessions before the run
+    assert primed[0]["regime"] != "stand_aside" or "history" not in primed[0]["explanation"]
+    # rows dated on or after the run's first day are never used: change them, same plans
+    changed = {}
+    first = market.sessions[12].date
+    for s, df in history.items():
+        df = df.copy()
+        late = df["timestamp"].dt.date >= first
+        df.loc[late, ["open", "high", "low", "close"]] *= 1.5
+        changed[s] = df
+    assert plans(changed) == primed
+    # the bar store hands daily bars back in UTC (the evening before): same dates, same plans
+    in_utc = {}
+    for s, df in history.items():
+        df = df.copy()
+        df["timestamp"] = df["timestamp"].dt.tz_convert("UTC")
+        in_utc[s] = df
+    assert plans(in_utc) == primed
+    assert plans({})[0]["inputs"]["history_days"] == 0
+
+
+def test_child_params_reach_every_child_that_declares_them() -> None:
+    auto = Auto(child_params="quantity=7; instrument=future")
+    assert {c.params["quantity"] for c in auto.children.values()} == {7}
+    assert {c.params["instrument"] for c in auto.children.values()} == {"future"}
+    with pytest.raises(ParamError, match="declared by no child"):
+        Auto(child_params="qty=7")
+    with pytest.raises(ParamError, match="NAME=VALUE"):
+        Auto(child_params="quantity")

@@ -96,6 +96,30 @@ def test_trend_and_range_are_told_apart() -> None:
     assert chop.direction == "both"
 
 
+def test_adx_percentile_calls_a_relatively_directional_day_trending() -> None:
+    # chop for 70 days, then a mild drift: the ADX rises to the top of its own history
+    # without reaching the textbook 25
+    chop = _mean_reverting(70, seed=1)
+    closes = np.concatenate([chop, chop[-1] * np.exp(np.linspace(0.002, 0.035, 14))])
+    day = date(2024, 1, 1) + timedelta(days=len(closes))
+    series = _series(closes, spread=0.006)
+    plain = RegimeSelector(table=TABLE).plan(day, series, vix=_flat_vix(12.0, len(closes)))
+    assert plain.inputs["adx"] < 25
+    assert plain.regime == "ranging_calm"
+    assert "adx_percentile" not in plain.inputs
+    relative = RegimeSelector(SelectorConfig(adx_trend_percentile=0.8), TABLE).plan(
+        day, series, vix=_flat_vix(12.0, len(closes))
+    )
+    assert relative.inputs["adx_percentile"] >= 0.8
+    assert relative.regime == "trending_calm"
+    assert "percentile" in relative.explanation
+    assert (
+        SelectorConfig().with_overrides({"adx_trend_percentile": "0.7"}).adx_trend_percentile == 0.7
+    )
+    with pytest.raises(ValueError, match="adx_trend_percentile"):
+        SelectorConfig(adx_trend_percentile=1.5)
+
+
 def test_volatility_from_vix_level_percentile_atr_and_gap() -> None:
     sel = RegimeSelector(table=TABLE)
     assert sel.plan(DAY, CHOP, vix=_flat_vix(20.0, 80)).regime == "ranging_volatile"

@@ -340,6 +340,10 @@ def _trades(
     trades["confidence"] = pd.Series(
         [confidence.get(str(k)) for k in trades["entry_order"]], dtype=float
     )
+    strategy = {str(o.get("client_order_id")): o.get("strategy") for o in orders}
+    trades["strategy"] = pd.Series(
+        [strategy.get(str(k)) or "" for k in trades["entry_order"]], dtype=object
+    )
     for col in ("qty", "entry_price", "exit_price", "pnl", "gross_pnl", "fees"):
         trades[col] = pd.to_numeric(trades[col], errors="coerce").astype(float)
     return trades

@@ -267,6 +267,7 @@ def _trade_row(t: Any) -> dict[str, Any]:
         "fees_sort": sort(t.fees),
         "confidence": fmt_num(t.confidence) if _finite(t.confidence) is not None else "",
         "confidence_sort": sort(t.confidence),
+        "strategy": str(t.strategy or ""),
         "entry_reason": "" if pd.isna(t.entry_reason) else str(t.entry_reason),
         "exit_reason": "" if pd.isna(t.exit_reason) else str(t.exit_reason),
     }
