@@ -103,12 +103,6 @@ class EntryWindowRule:
         if not self.config.enabled or not ctx.is_entry:
             return None
         now, open_, close = ctx.now, ctx.session_open, ctx.session_close
-        values: dict[str, Any] = {
-            "now": now.isoformat(),
-            "local_now": ctx.local_now.isoformat(),
-            "session_open": _iso(open_),
-            "session_close": _iso(close),
-        }
         in_session = open_ is not None and open_ <= now and (close is None or now < close)
         if not in_session and not self.config.allow_outside_session:
             where = "no session today" if open_ is None else "the session is closed"
@@ -116,7 +110,7 @@ class EntryWindowRule:
                 OUTSIDE_SESSION,
                 f"no entries outside the trading session ({where} at {now.isoformat()})",
                 rule=self.name,
-                values=values,
+                values=_values(ctx),
             )
         if self.cutoff is not None and ctx.local_now.time() >= self.cutoff:
             cutoff = self.cutoff.isoformat(timespec="minutes")
@@ -125,7 +119,7 @@ class EntryWindowRule:
                 f"no entries at or after {cutoff} (exchange time "
                 f"{ctx.local_now.time().isoformat(timespec='seconds')})",
                 rule=self.name,
-                values={**values, "entry_cutoff": cutoff},
+                values={**_values(ctx), "entry_cutoff": cutoff},
             )
         if self.opening_window and open_ is not None and open_ <= now < open_ + self.opening_window:
             until = open_ + self.opening_window
@@ -135,12 +129,22 @@ class EntryWindowRule:
                 f"after the open (until {until.isoformat()})",
                 rule=self.name,
                 values={
-                    **values,
+                    **_values(ctx),
                     "no_entry_after_open_minutes": self.config.no_entry_after_open_minutes,
                     "allowed_from": until.isoformat(),
                 },
             )
         return None
+
+
+def _values(ctx: RuleContext) -> dict[str, Any]:
+    """The times a denial reports (built only when denying: every entry passes here)."""
+    return {
+        "now": ctx.now.isoformat(),
+        "local_now": ctx.local_now.isoformat(),
+        "session_open": _iso(ctx.session_open),
+        "session_close": _iso(ctx.session_close),
+    }
 
 
 # ---------------------------------------------------------------------------- square-off
