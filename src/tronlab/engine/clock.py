@@ -63,4 +63,4 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _to_dt(ns: int) -> datetime:
     seconds, rem = divmod(ns, 1_000_000_000)
-    return _EPOCH + timedelta(seconds=seconds, microseconds=rem // 1000)
+    return _EPOCH + timedelta(0, seconds, rem // 1000)  # (days, seconds, microseconds)

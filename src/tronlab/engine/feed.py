@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,10 @@ class BarSeries:
         for name in ("open", "high", "low", "close", "volume"):
             setattr(self, name, _ro(bars[name].to_numpy(dtype=np.float64, copy=True)))
         local = ts.tz_convert(calendar.tz) if calendar is not None else ts
-        days = local.normalize().tz_localize(None).asi8 // 86_400_000_000_000
+        if _is_utc(local.tz):  # the day number straight from the ns (what normalize gives)
+            days = local.asi8 // _DAY_NS
+        else:
+            days = local.normalize().tz_localize(None).asi8 // _DAY_NS
         self.session = _ro(days.astype(np.int64))
 
     def __len__(self) -> int:
@@ -114,6 +118,15 @@ class MergedFeed:
         if len(set(keys)) != len(keys):
             raise ValueError(f"duplicate series in feed: {keys}")
         self.series = list(series)
+        # Rows of one series are visited in row order exactly when its ends never decrease
+        # (the order below ranks a series' rows by end, then by row).
+        self._ordered = [_non_decreasing(s.end_ns) for s in series]
+        if len(series) == 1 and self._ordered[0]:  # one series in time order: no sort needed
+            n = len(series[0])
+            self._sid = np.zeros(n, dtype=np.int64)
+            self._row = np.arange(n, dtype=np.int64)
+            self._end = series[0].end_ns
+            return
         sid = np.concatenate([np.full(len(s), n, dtype=np.int64) for n, s in enumerate(series)])
         row = np.concatenate([np.arange(len(s), dtype=np.int64) for s in series])
         end = np.concatenate([s.end_ns for s in series])
@@ -130,7 +143,17 @@ class MergedFeed:
 
     def events(self) -> Iterator[tuple[int, int]]:
         """``(series index, row index)`` pairs in event order."""
+        if len(self.series) == 1 and self._ordered[0]:
+            return zip(repeat(0), range(len(self._row)))
         return zip(self._sid.tolist(), self._row.tolist(), strict=True)
+
+    def rows(self, index: int) -> Iterator[Row]:
+        """The bars of series ``index`` as :data:`Row` tuples, in the order :meth:`events`
+        visits them; converted to Python values a chunk at a time, as the replay needs them
+        (fast to step through, and never the whole series in Python objects at once)."""
+        s = self.series[index]
+        visit = None if self._ordered[index] else self._row[self._sid == index]
+        return chain.from_iterable(_row_chunks(s, visit))
 
     @property
     def first_ns(self) -> int:
@@ -139,6 +162,23 @@ class MergedFeed:
     @property
     def last_ns(self) -> int:
         return int(self._end[-1])
+
+
+#: One bar as the replay reads it: start_ns, end_ns, open, high, low, close, volume, session.
+Row = tuple[int, int, float, float, float, float, float, int]
+_CHUNK = 8192
+
+
+def _row_chunks(s: BarSeries, visit: np.ndarray | None) -> Iterator[Iterator[Row]]:
+    columns = (s.start_ns, s.end_ns, s.open, s.high, s.low, s.close, s.volume, s.session)
+    n = len(s) if visit is None else len(visit)
+    for i in range(0, n, _CHUNK):
+        part = slice(i, i + _CHUNK) if visit is None else visit[i : i + _CHUNK]
+        yield zip(*(c[part].tolist() for c in columns), strict=True)
+
+
+def _non_decreasing(a: np.ndarray) -> bool:
+    return len(a) < 2 or bool((a[1:] >= a[:-1]).all())
 
 
 def load_series(
@@ -177,6 +217,14 @@ def _bar_ends(ts: pd.DatetimeIndex, tf: Timeframe, cal: TradingCalendar | None) 
     cap = np.where(inside, closes[np.clip(pos, 0, None)], np.iinfo(np.int64).max)
     capped = np.where(inside & (ts.asi8 < cap), np.minimum(ends, cap), ends)
     return np.asarray(capped, dtype=np.int64)
+
+
+_DAY_NS = 86_400_000_000_000
+
+
+def _is_utc(tz: object) -> bool:
+    """Whether ``tz`` is UTC itself (no offset, ever), in any of the spellings pandas keeps."""
+    return tz is UTC or str(tz) in ("UTC", "Etc/UTC", "utc")
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import dataclasses
 import gc
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -32,14 +32,14 @@ from typing import Any
 import structlog
 
 from tronlab.adapters.paper.exchange import (
-    ExchangeEvent,
     SessionGate,
     SimulatedExchange,
     standalone_reject,
 )
+from tronlab.engine.accounts import AccountingError, AccountsMixin
 from tronlab.engine.clock import SimulatedClock
 from tronlab.engine.context import EngineContext
-from tronlab.engine.feed import BarSeries, MergedFeed
+from tronlab.engine.feed import BarSeries, MergedFeed, Row
 from tronlab.engine.multileg import FnoMixin
 from tronlab.engine.view import RiskViewMixin
 from tronlab.execution.costs import CostModel
@@ -57,7 +57,6 @@ from tronlab.model import (
     Portfolio,
     Product,
     Side,
-    TronlabError,
     ValidationError,
 )
 from tronlab.risk import PassThroughRisk, PreTradeRisk, RiskDecision
@@ -66,11 +65,7 @@ from tronlab.strategy.base import Strategy
 
 log = structlog.get_logger("tronlab.engine")
 
-
-class AccountingError(TronlabError):
-    """Cash and positions do not reconcile with the fills: a bug, never a market condition."""
-
-    default_code = "ACCOUNTING"
+__all__ = ["AccountingError", "Engine", "EngineConfig", "StrategyErrorRecord"]
 
 
 @dataclass(frozen=True)
@@ -108,20 +103,14 @@ class _SeriesState:
     symbol: str
     timeframe: str
     is_exec: bool
-    start: list[int]
-    end: list[int]
-    open: list[float]
-    high: list[float]
-    low: list[float]
-    close: list[float]
-    volume: list[float]
-    session: list[int]
+    rows: Iterator[Row]  # the bars in replay order (MergedFeed.rows)
     indicators: list[Any] = field(default_factory=list)
     close_pushers: list[Any] = field(default_factory=list)  # push(close) fast paths
+    intraday: bool = True  # the timeframe is intraday (orders on longer bars are queued)
     row: int = -1
 
 
-class Engine(RiskViewMixin, FnoMixin):
+class Engine(RiskViewMixin, FnoMixin, AccountsMixin):
     """Runs one strategy over a set of bar series against the simulated exchange."""
 
     def __init__(
@@ -171,6 +160,7 @@ class Engine(RiskViewMixin, FnoMixin):
         # float shadows for the per-bar risk look (the Decimal books stay the truth)
         self._cash_f = float(self.config.initial_cash)
         self._pos_f: dict[str, float] = {}
+        self._multipliers: dict[str, float] = {}  # float(multiplier) by symbol
         self.open_positions = 0  # symbols with a non-zero position (for the risk view)
         # the intraday (MIS) part of each net position, squared off by the risk governor
         self._intraday: dict[str, Decimal] = {}
@@ -182,7 +172,7 @@ class Engine(RiskViewMixin, FnoMixin):
         self._active = True
         self._k = 0
         self._current: _SeriesState | None = None
-        self._states = self._build_states(series)
+        self._states = self._build_states(self.feed)
         self._by_key = {(s.symbol, s.timeframe): s for s in self._states}
         self._primary = {s.symbol: s for s in self._states if s.is_exec}
         self.symbols = sorted(self._primary)
@@ -204,9 +194,9 @@ class Engine(RiskViewMixin, FnoMixin):
 
     # ------------------------------------------------------------------ set-up
     @staticmethod
-    def _build_states(series: Sequence[BarSeries]) -> list[_SeriesState]:
+    def _build_states(feed: MergedFeed) -> list[_SeriesState]:
         shortest: dict[str, int] = {}
-        for s in series:
+        for s in feed.series:
             sec = s.timeframe.seconds
             shortest[s.key.symbol] = min(shortest.get(s.key.symbol, sec), sec)
         return [
@@ -215,16 +205,10 @@ class Engine(RiskViewMixin, FnoMixin):
                 symbol=s.key.symbol,
                 timeframe=s.key.timeframe,
                 is_exec=s.timeframe.seconds == shortest[s.key.symbol],
-                start=s.start_ns.tolist(),
-                end=s.end_ns.tolist(),
-                open=s.open.tolist(),
-                high=s.high.tolist(),
-                low=s.low.tolist(),
-                close=s.close.tolist(),
-                volume=s.volume.tolist(),
-                session=s.session.tolist(),
+                rows=feed.rows(n),
+                intraday=s.timeframe.is_intraday,
             )
-            for s in series
+            for n, s in enumerate(feed.series)
         ]
 
     # ------------------------------------------------------------------ running
@@ -263,11 +247,16 @@ class Engine(RiskViewMixin, FnoMixin):
         last_prices = self.last_prices
         last_bar_ns = self.last_bar_ns
         risk_on_time = self.risk.on_time if self._risk_on_time else None
+        callbacks = self._callbacks
+        next_expiry = self.next_expiry_ns
+        next_row = next
+        current = self._current
         for k, (sid, row) in enumerate(self.feed.events()):
             st = states[sid]
-            end = st.end[row]
-            if end > self.next_expiry_ns:  # past an expiry close: cash-settle F&O contracts
+            start, end, o, h, lo, c, v, session = next_row(st.rows)
+            if end > next_expiry:  # past an expiry close: cash-settle F&O contracts
                 self.settle_due(end - 1)
+                next_expiry = self.next_expiry_ns
             if pacer is not None:
                 if self._stop_requested:
                     break
@@ -275,23 +264,19 @@ class Engine(RiskViewMixin, FnoMixin):
             clock._ns = end
             self._k = k
             sym = st.symbol
-            o = st.open[row]
-            h = st.high[row]
-            lo = st.low[row]
-            c = st.close[row]
-            v = st.volume[row]
-            if st.is_exec:
+            is_exec = st.is_exec
+            if is_exec:
                 if working.get(sym):
-                    session = st.session[row]
                     events = exchange.mark_session(sym, session, clock.now())
-                    events += exchange.on_bar(sym, st.start[row], session, o, h, lo, c, v)
+                    events += exchange.on_bar(sym, start, session, o, h, lo, c, v)
                     if events:
                         self._dispatch(events)
                 last_prices[sym] = c
                 last_bar_ns[sym] = end
             st.row = row
-            bar = Bar(sym, st.timeframe, row, st.start[row], end, o, h, lo, c, v, st.session[row])
-            self._current = st
+            bar = Bar(sym, st.timeframe, row, start, end, o, h, lo, c, v, session)
+            if st is not current:  # the series of the bar being handled (for submit_intent)
+                self._current = current = st
             for push_close in st.close_pushers:
                 push_close(c)
             for ind in st.indicators:
@@ -304,22 +289,13 @@ class Engine(RiskViewMixin, FnoMixin):
                     strategy.on_bar(ctx, bar)
                 except Exception as exc:
                     self._strategy_error("on_bar", exc)
-            if at_close and st.is_exec and working.get(sym):
+            if at_close and is_exec and working.get(sym):
                 events = exchange.on_bar(
-                    sym,
-                    st.start[row],
-                    st.session[row],
-                    o,
-                    h,
-                    lo,
-                    c,
-                    v,
-                    at_close=True,
-                    now=clock.now(),
+                    sym, start, session, o, h, lo, c, v, at_close=True, now=clock.now()
                 )
                 if events:
                     self._dispatch(events)
-            if self._callbacks:
+            if callbacks:
                 self._drain()
             if k & 0x1FFFF == 0x1FFFF:
                 gc.collect(1)
@@ -437,7 +413,7 @@ class Engine(RiskViewMixin, FnoMixin):
         if not created:  # an idempotent resubmit: never a second order
             return str(coid)
         current = self._current
-        queue = current is not None and not current.series.timeframe.is_intraday
+        queue = current is not None and not current.intraday
         self._dispatch(
             self.exchange.submit(order, now, self.clock.now_ns(), after_hours_queue=queue)
         )
@@ -457,37 +433,6 @@ class Engine(RiskViewMixin, FnoMixin):
         if self._wants_events:
             self._callbacks.append(("on_order_event", event))
 
-    def _dispatch(self, events: list[ExchangeEvent], *, notify: bool = True) -> None:
-        portfolio = self.portfolio
-        for ev in events:
-            order = ev.order
-            event = ev.event
-            self.orders.record(order, event)
-            fill = event.fill
-            if fill is not None:
-                inst = self.instruments[fill.instrument_id.symbol]
-                sym = inst.symbol
-                before = portfolio.positions.get(inst.id)
-                realized_before = Decimal(0) if before is None else before.realized_pnl
-                qty_before = Decimal(0) if before is None else before.quantity
-                after = portfolio.apply_fill(fill, inst)
-                self.fills.append(fill)
-                mult = float(inst.multiplier)
-                signed = float(fill.quantity) * (1.0 if fill.side is Side.BUY else -1.0)
-                cash = -signed * float(fill.price) * mult - float(fill.fee)
-                self.flows.append((self._k, sym, signed * mult, cash))
-                self._cash_f += cash
-                self._pos_f[sym] = self._pos_f.get(sym, 0.0) + signed * mult
-                self.open_positions = sum(1 for p in portfolio.open_positions())
-                flipped = qty_before != 0 and (after.quantity > 0) != (qty_before > 0)
-                self._book_intraday(sym, fill, order, after.quantity)
-                closed = qty_before != 0 and (after.quantity == 0 or flipped)
-                self.risk.on_fill(fill, after.realized_pnl - realized_before, closed, self)
-                if notify and self._wants_fills:
-                    self._callbacks.append(("on_fill", fill))
-            if notify and self._wants_events:
-                self._callbacks.append(("on_order_event", event))
-
     # ------------------------------------------------------------------ queries
     def instrument(self, symbol: str) -> Instrument:
         inst = self.instruments.get(symbol.upper())
@@ -499,8 +444,7 @@ class Engine(RiskViewMixin, FnoMixin):
         inst = self.instruments.get(symbol.upper())
         if inst is None:
             return Decimal(0)
-        pos = self.portfolio.positions.get(inst.id)
-        return Decimal(0) if pos is None else pos.quantity
+        return self.portfolio.quantity(inst.id)
 
     def pending_qty(self, symbol: str) -> Decimal:
         total = Decimal(0)
@@ -520,22 +464,11 @@ class Engine(RiskViewMixin, FnoMixin):
         if not callable(getattr(indicator, "update", None)):
             raise TypeError(f"{indicator!r} is not a streaming indicator (it has no update(bar))")
         # Registered late: catch up on the closed bars so far.
-        for row in range(st.row + 1):
-            indicator.update(
-                Bar(
-                    st.symbol,
-                    st.timeframe,
-                    row,
-                    st.start[row],
-                    st.end[row],
-                    st.open[row],
-                    st.high[row],
-                    st.low[row],
-                    st.close[row],
-                    st.volume[row],
-                    st.session[row],
-                )
-            )
+        s, n = st.series, st.row + 1
+        columns = (s.start_ns, s.end_ns, s.open, s.high, s.low, s.close, s.volume, s.session)
+        history = zip(*(col[:n].tolist() for col in columns), strict=True)
+        for row, (start, end, o, h, lo, c, v, session) in enumerate(history):
+            indicator.update(Bar(st.symbol, st.timeframe, row, start, end, o, h, lo, c, v, session))
         push = getattr(indicator, "push", None)
         if callable(push) and getattr(indicator, "source", None) == "close":
             st.close_pushers.append(push)  # same result as update(bar), without the lookup
@@ -550,50 +483,3 @@ class Engine(RiskViewMixin, FnoMixin):
             have = ", ".join(f"{s.symbol} {s.timeframe}" for s in self._states)
             raise KeyError(f"no series {symbol} {timeframe or ''} in this run (have: {have})")
         return st
-
-    def mark_portfolio(self) -> None:
-        prices = {}
-        for pos in self.portfolio.open_positions():
-            last = self.last_prices.get(pos.instrument_id.symbol)
-            if last is not None and last > 0:
-                price = Decimal(repr(last))
-                if price != pos.last_price:  # re-marking at the same price changes nothing
-                    prices[pos.instrument_id] = price
-        if prices:
-            self.portfolio.mark(prices)
-
-    # ------------------------------------------------------------------ accounting
-    def check_accounts(self) -> None:
-        """The accounting identity, exactly: cash and positions equal what the fills say."""
-        cash = self.portfolio.initial_cash
-        fees = Decimal(0)
-        qty: dict[str, Decimal] = {}
-        for f in self.fills:
-            mult = self.instruments[f.instrument_id.symbol].multiplier
-            cash -= f.signed_quantity * f.price * mult + f.fee
-            fees += f.fee
-            qty[f.instrument_id.symbol] = qty.get(f.instrument_id.symbol, Decimal(0)) + (
-                f.signed_quantity
-            )
-        for s in self.settlements:  # expiry: the settlement value, less exercise STT
-            cash += s.quantity * s.price * self.instruments[s.symbol].multiplier - s.fee
-            fees += s.fee
-            qty[s.symbol] = qty.get(s.symbol, Decimal(0)) - s.quantity
-        p = self.portfolio
-        problems = []
-        if cash != p.cash:
-            problems.append(f"cash {p.cash} != initial cash - fills - fees = {cash}")
-        if fees != p.fees_paid:
-            problems.append(f"fees paid {p.fees_paid} != sum of fill fees {fees}")
-        for sym, q in qty.items():
-            have = self.position_qty(sym)
-            if have != q:
-                problems.append(f"{sym}: position {have} != sum of fills {q}")
-        pnl = p.realized_pnl + p.unrealized_pnl - p.fees_paid
-        if pnl != p.equity - p.initial_cash:
-            problems.append(
-                f"realized + unrealized - fees = {pnl} but equity - initial cash = "
-                f"{p.equity - p.initial_cash}"
-            )
-        if problems:
-            raise AccountingError("accounts do not reconcile: " + "; ".join(problems))

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from tronlab.model import Fill, Order, Portfolio
 
 
+_ZERO = Decimal(0)
+
+
 class RiskViewMixin:
     """Implements :class:`tronlab.risk.MarketView` from the engine's state."""
 
@@ -59,11 +62,11 @@ class RiskViewMixin:
     def _book_intraday(self, sym: str, fill: Fill, order: Order, position: Decimal) -> None:
         """Track the MIS part of the net position: MIS fills move it, and it never exceeds
         the position itself (a delivery sell can close the shares an MIS buy opened)."""
-        intra = self._intraday.get(sym, Decimal(0))
+        intra = self._intraday.get(sym, _ZERO)
         if order.product is not None and order.product.is_intraday:
             intra += fill.signed_quantity
         if position == 0 or intra == 0 or (intra > 0) != (position > 0):
-            intra = Decimal(0)
+            intra = _ZERO
         elif abs(intra) > abs(position):
             intra = position
         self._intraday[sym] = intra

@@ -43,6 +43,7 @@ from tronlab.execution.costs_base import (
     ChargeBreakdown,
     CostModel,
     CostModelBase,
+    brokerage_only,
     fill_inputs,
     mul,
     round_half_up,
@@ -116,10 +117,15 @@ class PercentCost(CostModelBase):
     ) -> ChargeBreakdown:
         """The charges of one fill (see :class:`CostModel`)."""
         f = fill_inputs(instrument, side, quantity, price, ts, order_brokerage_so_far)
-        fee = mul(f.notional, self.rate)
+        return self.charges_on(f.notional)
+
+    def charges_on(self, notional: Decimal) -> ChargeBreakdown:
+        """The charges of a fill of ``notional`` (``quantity * price * multiplier``, a finite
+        Decimal > 0 the caller has checked): what :meth:`charges` returns for it."""
+        fee = mul(notional, self.rate)
         if self.quantum is not None:
             fee = round_half_up(fee, self.quantum)
-        return ChargeBreakdown.of(brokerage=fee)
+        return brokerage_only(fee)
 
 
 class ZeroCost(CostModelBase):

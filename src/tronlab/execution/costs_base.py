@@ -26,6 +26,7 @@ __all__ = [
     "CostModel",
     "CostModelBase",
     "FillInputs",
+    "brokerage_only",
     "ceil_cent",
     "fill_inputs",
     "mul",
@@ -148,6 +149,19 @@ class ChargeBreakdown:
 
 
 NO_CHARGES = ChargeBreakdown.of()
+_BREAKDOWN_FIELDS = tuple(f.name for f in fields(ChargeBreakdown))
+
+
+def brokerage_only(fee: Decimal) -> ChargeBreakdown:
+    """``ChargeBreakdown.of(brokerage=fee)`` for a fee that is a finite Decimal >= 0 by
+    construction (skips the field checks; the hot path of the percent model)."""
+    out = object.__new__(ChargeBreakdown)
+    for name in _BREAKDOWN_FIELDS:
+        object.__setattr__(out, name, ZERO)
+    object.__setattr__(out, "brokerage", fee)
+    # the same sum ``of`` computes: fee + 0 + 0 + 0 + 0 + 0 + 0
+    object.__setattr__(out, "total", fee + ZERO + ZERO + ZERO + ZERO + ZERO + ZERO)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,12 +8,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tronlab.model import OrderType, Product, Side, TimeInForce
+from tronlab.model.fastinit import fast_frozen_init
+
+_NEEDS_LIMIT = frozenset(t for t in OrderType if t.needs_limit_price)
+_NEEDS_STOP = frozenset(t for t in OrderType if t.needs_stop_price)
 
 
 class IntentError(ValueError):
     """An order call with invalid arguments (raised to the strategy at the call site)."""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class OrderIntent:
     """One order a strategy wants, with the reason it gives and how sure it is.
@@ -43,9 +48,9 @@ class OrderIntent:
             math.isfinite(self.confidence) and 0.0 <= self.confidence <= 1.0
         ):
             raise IntentError(f"confidence must be within [0, 1], got {self.confidence}")
-        if self.order_type.needs_limit_price and self.limit_price is None:
+        if self.limit_price is None and self.order_type in _NEEDS_LIMIT:
             raise IntentError(f"{self.order_type} order needs a limit price")
-        if self.order_type.needs_stop_price and self.stop_price is None:
+        if self.stop_price is None and self.order_type in _NEEDS_STOP:
             raise IntentError(f"{self.order_type} order needs a stop price")
 
 

@@ -80,7 +80,7 @@ class OrderManager:
     def add(self, order: Order) -> tuple[Order, bool]:
         """Register a new order; returns ``(order, created)``. A known id returns the existing
         order and ``created=False`` (idempotent resubmit)."""
-        key = str(order.client_order_id)
+        key = order.request.client_order_id.value
         existing = self._orders.get(key)
         if existing is not None:
             return existing, False

@@ -155,22 +155,13 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def trusted(cls: type[D], **values: Any) -> D:
-    """Build a frozen dataclass instance *without* running its checks.
+def evolve(obj: D, **changes: Any) -> D:
+    """``dataclasses.replace`` without ``__post_init__``.
 
     Only for the model's own hot paths, with values that are valid by construction (derived
     from already-validated fields with exact arithmetic): it skips ``__post_init__``, which
-    would re-check every field. Every field must be given.
+    would re-check every field.
     """
-    obj = object.__new__(cls)
-    setter = object.__setattr__
-    for name in _field_names(cls):
-        setter(obj, name, values[name])
-    return obj
-
-
-def evolve(obj: D, **changes: Any) -> D:
-    """``dataclasses.replace`` without ``__post_init__`` (see :func:`trusted`)."""
     cls = type(obj)
     new = object.__new__(cls)
     setter = object.__setattr__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from tronlab.model._values import (
@@ -17,9 +17,13 @@ from tronlab.model._values import (
 )
 from tronlab.model.enums import Side
 from tronlab.model.errors import ValidationError
+from tronlab.model.fastinit import fast_frozen_init
 from tronlab.model.identifiers import ClientOrderId, InstrumentId
 
+_set = object.__setattr__
 
+
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fill:
     """One execution (a Kite trade, an Alpaca fill activity, a paper-broker match).
@@ -71,11 +75,19 @@ class Fill:
             raise ValidationError("client_order_id must be a ClientOrderId", code="TYPE")
         if not isinstance(self.instrument_id, InstrumentId):
             raise ValidationError("instrument_id must be an InstrumentId", code="TYPE")
-        object.__setattr__(self, "side", as_enum(Side, self.side, "side"))
-        object.__setattr__(self, "quantity", positive(self.quantity, "quantity"))
-        object.__setattr__(self, "price", positive(self.price, "price"))
-        object.__setattr__(self, "fee", non_negative(self.fee, "fee"))
-        object.__setattr__(self, "ts", aware_utc(self.ts, "ts"))
+        # Each value is normalised, and only written back when that changed it (hot path:
+        # the paper exchange builds a fill per match, from values that are already right).
+        if type(self.side) is not Side:
+            _set(self, "side", as_enum(Side, self.side, "side"))
+        q, p, fee, ts = self.quantity, self.price, self.fee, self.ts
+        if not (type(q) is Decimal and q.is_finite() and q > 0):
+            _set(self, "quantity", positive(q, "quantity"))
+        if not (type(p) is Decimal and p.is_finite() and p > 0):
+            _set(self, "price", positive(p, "price"))
+        if not (type(fee) is Decimal and fee.is_finite() and fee >= 0):
+            _set(self, "fee", non_negative(fee, "fee"))
+        if not (type(ts) is datetime and ts.tzinfo is UTC):
+            _set(self, "ts", aware_utc(ts, "ts"))
         if self.broker_order_id is not None:
             non_empty_str(self.broker_order_id, "broker_order_id")
 

@@ -251,4 +251,23 @@ class ClientOrderIdGenerator:
         else:
             rand = self._rng.getrandbits(_RAND_BITS)
         self._last_ms, self._last_rand = ms, rand
-        return ClientOrderId.compose(self._slot, ms, rand)
+        if ms > _MAX_MS:  # only after a random-part overflow at the very end of the range
+            return ClientOrderId.compose(self._slot, ms, rand)  # raises RANGE
+        # What compose() builds, without re-checking: the slot was validated at construction,
+        # 0 <= ms <= _MAX_MS and 0 <= rand < 2**40 hold here.
+        p = _PAIRS  # base32_encode(ms, 10) + base32_encode(rand, 8), unrolled
+        text = (
+            self._slot
+            + p[ms >> 40]
+            + p[(ms >> 30) & 0x3FF]
+            + p[(ms >> 20) & 0x3FF]
+            + p[(ms >> 10) & 0x3FF]
+            + p[ms & 0x3FF]
+            + p[rand >> 30]
+            + p[(rand >> 20) & 0x3FF]
+            + p[(rand >> 10) & 0x3FF]
+            + p[rand & 0x3FF]
+        )
+        coid = object.__new__(ClientOrderId)
+        object.__setattr__(coid, "value", text)
+        return coid

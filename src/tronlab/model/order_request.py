@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from tronlab.model._values import as_enum, aware_utc, non_empty_str
 from tronlab.model.enums import OrderType, Product, Side, TimeInForce
 from tronlab.model.errors import InvalidOrder, InvalidOrderCode, ValidationError
+from tronlab.model.fastinit import fast_frozen_init
 from tronlab.model.identifiers import ClientOrderId, InstrumentId
 from tronlab.model.instruments import Instrument
 
+_set = object.__setattr__
+_NEEDS_LIMIT = frozenset(t for t in OrderType if t.needs_limit_price)
+_NEEDS_STOP = frozenset(t for t in OrderType if t.needs_stop_price)
 
+
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderRequest:
     """What to trade, validated against the instrument's rules.
@@ -84,17 +90,27 @@ class OrderRequest:
             raise ValidationError("instrument must be an Instrument", code="TYPE")
         if not inst.tradable:
             raise InvalidOrder(f"{inst.id} is not tradable", subcode=InvalidOrderCode.NOT_TRADABLE)
-        object.__setattr__(self, "side", as_enum(Side, self.side, "side"))
-        order_type = as_enum(OrderType, self.order_type, "order_type")
-        object.__setattr__(self, "order_type", order_type)
-        object.__setattr__(self, "tif", as_enum(TimeInForce, self.tif, "tif"))
-        if self.product is not None:
-            object.__setattr__(self, "product", as_enum(Product, self.product, "product"))
-        object.__setattr__(self, "created_at", aware_utc(self.created_at, "created_at"))
-        object.__setattr__(self, "quantity", inst.validate_quantity(self.quantity))
+        # Values are normalised and written back only when that changed them (every order
+        # passes here; the engine's values are usually right already).
+        if type(self.side) is not Side:
+            _set(self, "side", as_enum(Side, self.side, "side"))
+        order_type = self.order_type
+        if type(order_type) is not OrderType:
+            order_type = as_enum(OrderType, order_type, "order_type")
+            _set(self, "order_type", order_type)
+        if type(self.tif) is not TimeInForce:
+            _set(self, "tif", as_enum(TimeInForce, self.tif, "tif"))
+        if self.product is not None and type(self.product) is not Product:
+            _set(self, "product", as_enum(Product, self.product, "product"))
+        created_at = self.created_at
+        if not (type(created_at) is datetime and created_at.tzinfo is UTC):
+            _set(self, "created_at", aware_utc(created_at, "created_at"))
+        quantity = inst.validate_quantity(self.quantity)
+        if quantity is not self.quantity:
+            _set(self, "quantity", quantity)
         for name, needed in (
-            ("limit_price", order_type.needs_limit_price),
-            ("stop_price", order_type.needs_stop_price),
+            ("limit_price", order_type in _NEEDS_LIMIT),
+            ("stop_price", order_type in _NEEDS_STOP),
         ):
             value = getattr(self, name)
             if needed and value is None:
@@ -106,7 +122,9 @@ class OrderRequest:
                     f"{order_type} order must not have a {name}", subcode=InvalidOrderCode.PRICE
                 )
             if value is not None:
-                object.__setattr__(self, name, inst.validate_price(value, name))
+                price = inst.validate_price(value, name)
+                if price is not value:
+                    _set(self, name, price)
         if self.product is Product.MIS and self.tif is TimeInForce.GTC:
             raise InvalidOrder(
                 "an intraday (MIS) order cannot be GTC", subcode=InvalidOrderCode.UNSUPPORTED_TIF

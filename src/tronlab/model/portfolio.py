@@ -40,7 +40,7 @@ from tronlab.model._values import (
     positive,
     to_decimal,
 )
-from tronlab.model.enums import InstrumentKind
+from tronlab.model.enums import InstrumentKind, Side
 from tronlab.model.errors import ValidationError
 from tronlab.model.fills import Fill
 from tronlab.model.identifiers import InstrumentId
@@ -50,6 +50,7 @@ from tronlab.model.positions import Position
 _mul = EXACT.multiply
 _add = EXACT.add
 _sub = EXACT.subtract
+_BUY = Side.BUY  # a module constant: member lookups on the enum class are slow
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,11 @@ class Portfolio:
         inst = self._instruments.get(instrument_id)
         return Position.flat(instrument_id, inst.multiplier if inst else ONE)
 
+    def quantity(self, instrument_id: InstrumentId) -> Decimal:
+        """The signed open quantity in ``instrument_id`` (0 if never traded)."""
+        existing = self._positions.get(instrument_id)
+        return ZERO if existing is None else existing.quantity
+
     def instrument(self, instrument_id: InstrumentId) -> Instrument | None:
         """The instrument definition seen with the first fill, if any."""
         return self._instruments.get(instrument_id)
@@ -271,7 +277,8 @@ class Portfolio:
             When the fill is for another instrument, the instrument is quoted in another
             currency, or its multiplier differs from the one already booked.
         """
-        if fill.instrument_id != instrument.id:
+        iid = instrument.id
+        if fill.instrument_id is not iid and fill.instrument_id != iid:
             raise ValidationError(
                 f"fill {fill.fill_id} is for {fill.instrument_id}, not {instrument.id}",
                 code="FILL_MISMATCH",
@@ -282,22 +289,26 @@ class Portfolio:
                 f"{self._currency}",
                 code="CURRENCY_MISMATCH",
             )
-        known = self._instruments.get(instrument.id)
-        if known is not None and known.multiplier != instrument.multiplier:
+        known = self._instruments.get(iid)
+        if (
+            known is not None
+            and known is not instrument
+            and known.multiplier != instrument.multiplier
+        ):
             raise ValidationError(
                 f"{instrument.id}: multiplier changed from {known.multiplier} to "
                 f"{instrument.multiplier} while a position is booked",
                 code="MULTIPLIER_MISMATCH",
             )
-        current = self._positions.get(instrument.id) or Position.flat(
-            instrument.id, instrument.multiplier
-        )
+        current = self._positions.get(iid) or Position.flat(iid, instrument.multiplier)
         updated = current.apply_fill(fill)
-        flow = _mul(_mul(fill.signed_quantity, fill.price), instrument.multiplier)
+        qty = fill.quantity
+        signed = qty if fill.side is _BUY else -qty  # fill.signed_quantity
+        flow = _mul(_mul(signed, fill.price), instrument.multiplier)
         self._cash = _sub(_sub(self._cash, flow), fill.fee)
         self._fees = _add(self._fees, fill.fee)
-        self._instruments[instrument.id] = instrument
-        self._positions[instrument.id] = updated
+        self._instruments[iid] = instrument
+        self._positions[iid] = updated
         return updated
 
     def settle(self, instrument: Instrument, price: Decimal, fee: Decimal = ZERO) -> Decimal:
@@ -322,7 +333,11 @@ class Portfolio:
     def mark(self, prices: Mapping[InstrumentId, Decimal]) -> None:
         """Mark positions to ``prices`` (> 0). Ids without a position are ignored; positions
         without a price keep their previous mark."""
-        checked = {i: positive(p, f"price of {i}") for i, p in prices.items()}
+        checked = {
+            # the name is only formatted when the check fails (this runs on every order)
+            i: p if type(p) is Decimal and p.is_finite() and p > 0 else positive(p, f"price of {i}")
+            for i, p in prices.items()
+        }
         for instrument_id, price in checked.items():
             pos = self._positions.get(instrument_id)
             if pos is not None:

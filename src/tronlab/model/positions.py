@@ -45,6 +45,8 @@ COST_QUANTUM = Decimal("1e-10")
 _mul = EXACT.multiply
 _add = EXACT.add
 _sub = EXACT.subtract
+_set = object.__setattr__
+_BUY = Side.BUY  # a module constant: member lookups on the enum class are slow
 
 
 def _release(cost: Decimal, closed: Decimal, open_qty: Decimal) -> Decimal:
@@ -163,7 +165,16 @@ class Position:
 
     def mark(self, price: Decimal) -> Position:
         """Return the position marked at ``price`` (> 0)."""
-        return evolve(self, last_price=positive(price, "price"))
+        px = positive(price, "price")
+        return _unchecked(
+            self.instrument_id,
+            self.multiplier,
+            self.quantity,
+            self.cost_basis,
+            self.realized_pnl,
+            self.fees,
+            px,
+        )
 
     def settle(self, price: Decimal) -> Position:
         """Return the position closed at the settlement ``price`` (>= 0: an option can expire
@@ -182,12 +193,14 @@ class Position:
 
     def apply_fill(self, fill: Fill) -> Position:
         """Return the position after ``fill`` (which must be for this instrument)."""
-        if fill.instrument_id != self.instrument_id:
+        iid = fill.instrument_id
+        if iid is not self.instrument_id and iid != self.instrument_id:
             raise ValidationError(
                 f"fill {fill.fill_id} is for {fill.instrument_id}, not {self.instrument_id}",
                 code="FILL_MISMATCH",
             )
-        return self.apply_trade(fill.side, fill.quantity, fill.price, fee=fill.fee)
+        # A Fill's side, quantity, price and fee were validated when it was built.
+        return self._trade(fill.side is _BUY, fill.quantity, fill.price, fill.fee)
 
     def apply_trade(
         self, side: Side, quantity: Decimal, price: Decimal, *, fee: Decimal = ZERO
@@ -214,7 +227,11 @@ class Position:
         qty = positive(quantity, "quantity")
         px = positive(price, "price")
         fee = non_negative(fee, "fee")
-        signed = qty if as_enum(Side, side, "side") is Side.BUY else -qty
+        return self._trade(as_enum(Side, side, "side") is Side.BUY, qty, px, fee)
+
+    def _trade(self, is_buy: bool, qty: Decimal, px: Decimal, fee: Decimal) -> Position:
+        # apply_trade on validated values: qty > 0, px > 0, fee >= 0 (finite Decimals)
+        signed = qty if is_buy else -qty
         q, cost, realized, mult = self.quantity, self.cost_basis, self.realized_pnl, self.multiplier
 
         if q == 0 or (q > 0) == (signed > 0):
@@ -232,11 +249,27 @@ class Position:
             new_cost = _mul(new_q, px)
         # Every field is derived from validated values with exact arithmetic, so the new
         # position skips re-validation (hot path of every fill).
-        return evolve(
-            self,
-            quantity=new_q,
-            cost_basis=new_cost,
-            realized_pnl=realized,
-            fees=_add(self.fees, fee),
-            last_price=px,
+        return _unchecked(
+            self.instrument_id, mult, new_q, new_cost, realized, _add(self.fees, fee), px
         )
+
+
+def _unchecked(
+    instrument_id: InstrumentId,
+    multiplier: Decimal,
+    quantity: Decimal,
+    cost_basis: Decimal,
+    realized_pnl: Decimal,
+    fees: Decimal,
+    last_price: Decimal | None,
+) -> Position:
+    """A :class:`Position` from values that are valid by construction (no checks)."""
+    new = object.__new__(Position)
+    _set(new, "instrument_id", instrument_id)
+    _set(new, "multiplier", multiplier)
+    _set(new, "quantity", quantity)
+    _set(new, "cost_basis", cost_basis)
+    _set(new, "realized_pnl", realized_pnl)
+    _set(new, "fees", fees)
+    _set(new, "last_price", last_price)
+    return new

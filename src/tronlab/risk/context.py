@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from tronlab.model.fastinit import fast_frozen_init
+
 if TYPE_CHECKING:
     from tronlab.execution.intents import OrderIntent
     from tronlab.model import Instrument, Portfolio
@@ -128,6 +130,7 @@ class RiskState:
         return state
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class RuleContext:
     """A read-only view of the moment an intent is checked.

@@ -21,6 +21,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tronlab.model.fastinit import fast_frozen_init
+
 if TYPE_CHECKING:
     from tronlab.execution.intents import OrderIntent
     from tronlab.model import Fill, Instrument, Portfolio, Side
@@ -33,6 +35,10 @@ class RiskAction(StrEnum):
     DENY = "deny"
 
 
+_APPROVE, _DENY = RiskAction.APPROVE, RiskAction.DENY  # module constants (faster lookups)
+
+
+@fast_frozen_init
 @dataclass(frozen=True)
 class RiskDecision:
     """The governor's answer for one intent."""
@@ -46,7 +52,7 @@ class RiskDecision:
 
     @classmethod
     def approve(cls, quantity: Decimal) -> RiskDecision:
-        return cls(RiskAction.APPROVE, quantity)
+        return cls(_APPROVE, quantity)
 
     @classmethod
     def deny(
@@ -74,7 +80,7 @@ class RiskDecision:
 
     @property
     def allowed(self) -> bool:
-        return self.action is not RiskAction.DENY and self.quantity > 0
+        return self.action is not _DENY and self.quantity > 0
 
 
 @dataclass(frozen=True)

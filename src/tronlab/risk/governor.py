@@ -69,6 +69,10 @@ _NOTHING: list[OrderIntent] = []  # returned, never mutated
 
 AuditRecord = dict[str, Any]
 
+# Enum members as module constants: a class attribute lookup of a member costs ~50 ns here.
+_ACTIVE, _REDUCING, _HALTED = TradingState.ACTIVE, TradingState.REDUCING, TradingState.HALTED
+_APPROVE, _RESIZE, _DENY = RiskAction.APPROVE, RiskAction.RESIZE, RiskAction.DENY
+
 
 class RiskGovernor:
     """A rule-based :class:`~tronlab.risk.decision.PreTradeRisk`.
@@ -129,6 +133,7 @@ class RiskGovernor:
         self._loss_day: object = None
         self._loss_floor: float | None = None  # equity at which today's loss limit is hit
         self._checked_flat = False  # the loss check ran with no open position since a fill
+        self._quiet_until_ns = -1  # before it only the loss watch can act (see on_time)
 
     # ------------------------------------------------------------------ decisions
     @property
@@ -165,10 +170,10 @@ class RiskGovernor:
                 "KILL_SWITCH", f"kill switch is on: {st.kill_reason or 'no reason given'}",
                 rule="kill_switch",
             )  # fmt: skip
-        if st.trading_state is TradingState.HALTED and not own:
+        if st.trading_state is _HALTED and not own:
             return RiskDecision.deny("HALTED", "trading is halted", rule="trading_state")
         if ctx.is_entry:
-            if st.trading_state is TradingState.REDUCING:
+            if st.trading_state is _REDUCING:
                 return RiskDecision.deny(
                     "REDUCING", "only exits are allowed (trading state REDUCING)",
                     rule="trading_state",
@@ -189,11 +194,11 @@ class RiskGovernor:
             d = rule.check(intent, ctx)
             if d is None:
                 continue
-            if d.action is RiskAction.DENY:
+            if d.action is _DENY:
                 return d
-            if d.action is RiskAction.RESIZE and d.quantity < qty:
+            if d.action is _RESIZE and d.quantity < qty:
                 qty, resized = d.quantity, d
-            elif d.action is RiskAction.APPROVE and d.values:
+            elif d.action is _APPROVE and d.values:
                 notes[rule.name] = dict(d.values)
         if resized is not None:
             if notes:
@@ -263,6 +268,22 @@ class RiskGovernor:
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
         """Roll the day, apply the kill switch, watch the loss limit, square off: returns the
         closing orders the engine must send (as the governor's own, exits only)."""
+        st = self.state
+        if (
+            now_ns < self._quiet_until_ns
+            and st.trading_state is _ACTIVE
+            and self._loss_day == st.day
+            and not self._close_pending
+        ):
+            # Nothing but the loss watch can act before the next day or square-off: what the
+            # steps below do when the floor is not reached (else they run, state untouched).
+            open_positions = view.open_positions
+            if open_positions == 0 and self._checked_flat:
+                return _NOTHING
+            floor = self._loss_floor
+            if floor is None or view.equity_estimate() > floor:
+                self._checked_flat = open_positions == 0
+                return _NOTHING
         if now_ns >= self._next_day_ns:
             self._maybe_roll(view, now_ns)
         if self._close_pending:
@@ -272,26 +293,30 @@ class RiskGovernor:
         # fills (on_fill re-arms the check), so a flat book needs no look on every bar.
         watch_loss = (
             self.daily_loss is not None
-            and st.trading_state is TradingState.ACTIVE
+            and st.trading_state is _ACTIVE
             and (view.open_positions > 0 or not self._checked_flat)
         )
-        if (  # the common case, kept cheap: nothing can be due on this bar
-            self._kill is None
-            and not watch_loss
-            and (st.squared_off or now_ns < self._first_square_off_ns)
-        ):
-            return _NOTHING
+        if self._kill is None and (st.squared_off or now_ns < self._first_square_off_ns):
+            # The common cases, kept cheap: no square-off can be due on this bar, and the
+            # loss limit is not watched, or is watched against today's floor and not reached.
+            if not watch_loss:
+                return _NOTHING
+            if self._loss_day == st.day:
+                self._checked_flat = view.open_positions == 0
+                floor = self._loss_floor
+                if floor is None or view.equity_estimate() > floor:
+                    return _NOTHING
         out: list[OrderIntent] = []
         if self._kill is not None:
             on, reason = self._kill()
             if on and not st.kill_switch:
                 st.kill_switch, st.kill_reason = True, reason
-                st.trading_state = TradingState.HALTED
+                st.trading_state = _HALTED
                 out += self._flatten(view, view.positions(), f"kill switch: {reason}")
                 self._event(view, "kill_switch", "KILL_SWITCH_ON", reason)
             elif not on and st.kill_switch:
                 st.kill_switch, st.kill_reason = False, ""
-                st.trading_state = TradingState.ACTIVE
+                st.trading_state = _ACTIVE
                 self._event(view, "kill_switch", "KILL_SWITCH_OFF", "cleared")
         if watch_loss and self.daily_loss is not None:
             self._checked_flat = view.open_positions == 0
@@ -299,8 +324,11 @@ class RiskGovernor:
                 self._loss_day = st.day
                 limit = self.daily_loss.limit(st.start_equity)
                 self._loss_floor = None if limit is None else float(st.start_equity - limit)
+                if self._kill is None:  # until the next roll or square-off: the quiet path
+                    square_off_ns = 2**62 if st.squared_off else self._first_square_off_ns
+                    self._quiet_until_ns = min(self._next_day_ns, square_off_ns)
             if self._loss_floor is not None and view.equity_estimate() <= self._loss_floor:
-                st.trading_state = TradingState.REDUCING
+                st.trading_state = _REDUCING
                 self._event(view, "daily_loss", "DAILY_LOSS_LIMIT", "daily loss limit reached")
                 if getattr(self.daily_loss.config, "flatten_on_breach", False):
                     out += self._flatten(view, view.positions(), "daily loss limit reached")
@@ -449,17 +477,17 @@ class RiskGovernor:
         rec: AuditRecord = {
             "ts": now,
             "rule": d.rule or "governor",
-            "decision": d.action.value,
+            "decision": str(d.action),  # the value (str() is cheaper than .value)
             "reason_code": d.reason_code,
             "message": d.message,
             "symbol": intent.symbol,
             "client_order_id": client_order_id,
-            "side": intent.side.value,
+            "side": str(intent.side),
             "quantity": str(intent.quantity),
             "approved_quantity": str(d.quantity),
             "strategy": intent.strategy_id,
             "entry": ctx.is_entry,
-            "trading_state": self.state.trading_state.value,
+            "trading_state": str(self.state.trading_state),
             "values": dict(d.values),
         }
         self.decisions.append(rec)

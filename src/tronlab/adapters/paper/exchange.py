@@ -42,7 +42,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from tronlab.execution.costs import CostModel
+from tronlab.execution.costs import NO_CHARGES, CostModel, PercentCost, ZeroCost
+from tronlab.execution.costs_base import mul
 from tronlab.execution.fill_model import (
     FillConfig,
     apply_slippage,
@@ -64,7 +65,25 @@ from tronlab.model import (
     TimeInForce,
 )
 from tronlab.model.enums import InstrumentKind, OrderEventKind
+from tronlab.model.fastinit import fast_frozen_init
 from tronlab.options.fno_margin import FnoMargin, MarginQuote, UnpricedError, is_fno
+
+_NEEDS_STOP = frozenset(t for t in OrderType if t.needs_stop_price)
+# Enum members as module constants: a class attribute lookup of a member costs ~50 ns here.
+_BUY = Side.BUY
+_IOC = TimeInForce.IOC
+_MARKET, _LIMIT, _STOP, _STOP_LIMIT = (
+    OrderType.MARKET,
+    OrderType.LIMIT,
+    OrderType.STOP,
+    OrderType.STOP_LIMIT,
+)
+_SUBMITTED, _WORKING, _TRIGGER_PENDING, _FILLED = (
+    OrderStatus.SUBMITTED,
+    OrderStatus.WORKING,
+    OrderStatus.TRIGGER_PENDING,
+    OrderStatus.FILLED,
+)
 
 
 class RejectCode(StrEnum):
@@ -82,6 +101,7 @@ class SessionGate(Protocol):
     def is_open(self, symbol: str, ts_ns: int) -> bool: ...
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class ExchangeEvent:
     """An order event produced by the exchange, with the fill when there is one."""
@@ -92,6 +112,30 @@ class ExchangeEvent:
     @property
     def fill(self) -> Fill | None:
         return self.event.fill
+
+
+class _TickRules:
+    """An instrument's grid as floats, and a memo of fill prices rounded onto it."""
+
+    __slots__ = ("_prices", "instrument", "lot", "tick")
+
+    def __init__(self, inst: Instrument) -> None:
+        self.instrument = inst
+        self.tick = float(inst.tick_size)
+        self.lot = float(inst.lot_size) * float(inst.qty_step)
+        self._prices: dict[float, Decimal] = {}
+
+    def on_tick(self, price: float) -> Decimal:
+        """``round_to_tick(Decimal(repr(price)))``, remembered per price (a pure function of
+        the float and the tick; prices on a grid repeat all the time)."""
+        p = self._prices.get(price)
+        if p is None:
+            p = self.instrument.round_to_tick(Decimal(repr(price)))
+            if price > 0:  # never NaN, and -0.0 / 0.0 (equal keys, different reprs) stay out
+                if len(self._prices) >= 100_000:
+                    self._prices.clear()
+                self._prices[price] = p
+        return p
 
 
 @dataclass(slots=True)
@@ -109,6 +153,7 @@ class _Working:
     day_session: int | None  # session id after which a DAY order expires (None: not yet known)
     reserved: Decimal  # margin held for this order until it fills or ends
     ioc: bool
+    rules: _TickRules  # the instrument's grid (fill prices are rounded onto it)
     seen_bar: bool = False
     brokerage: Decimal = Decimal(0)  # charged so far (the per-order cap spans fills)
 
@@ -149,6 +194,7 @@ class SimulatedExchange:
     _known: set[str] = field(default_factory=set, init=False)
     _fill_seq: int = field(default=0, init=False)
     _reserved: Decimal = field(default=Decimal(0), init=False)
+    _tick_rules: dict[str, _TickRules] = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------------ queries
 
@@ -170,7 +216,8 @@ class SimulatedExchange:
         self, order: Order, now: datetime, now_ns: int, *, after_hours_queue: bool = False
     ) -> list[ExchangeEvent]:
         """Accept or reject ``order`` (status PENDING_SUBMIT). Never fills here."""
-        coid = str(order.client_order_id)
+        req = order.request
+        coid = req.client_order_id.value
         if coid in self._known:
             return [
                 self._reject(
@@ -181,9 +228,10 @@ class SimulatedExchange:
                 )
             ]
         self._known.add(coid)
-        symbol = order.instrument_id.symbol
+        order_iid = req.instrument.id
+        symbol = order_iid.symbol
         inst = self.instruments.get(symbol)
-        if inst is None or inst.id != order.instrument_id:
+        if inst is None or (inst.id is not order_iid and inst.id != order_iid):
             return [
                 self._reject(
                     order,
@@ -214,27 +262,30 @@ class SimulatedExchange:
                         f"order needs margin {reserve:.2f}, available {available:.2f}",
                     )
                 ]
-        events = [ExchangeEvent(order, order.transition(OrderStatus.SUBMITTED, now))]
-        resting = (
-            OrderStatus.TRIGGER_PENDING
-            if order.order_type.needs_stop_price
-            else OrderStatus.WORKING
-        )
-        events.append(ExchangeEvent(order, order.transition(resting, now)))
+        needs_stop = req.order_type in _NEEDS_STOP
+        resting = _TRIGGER_PENDING if needs_stop else _WORKING
+        events = [
+            ExchangeEvent(order, order.transition(_SUBMITTED, now)),
+            ExchangeEvent(order, order.transition(resting, now)),
+        ]
+        rules = self._rules(inst)
+        cfg = self.config
+        limit, stop = req.limit_price, req.stop_price
         w = _Working(
-            order=order,
-            instrument=inst,
-            is_buy=order.side is Side.BUY,
-            tick=float(inst.tick_size),
-            lot=float(inst.lot_size) * float(inst.qty_step),
-            limit=None if order.limit_price is None else float(order.limit_price),
-            stop=None if order.stop_price is None else float(order.stop_price),
-            triggered=not order.order_type.needs_stop_price,
-            arrive_ns=now_ns + self.config.latency_ms * 1_000_000,
-            skip_bars=self.config.latency_bars,
-            day_session=None,
-            reserved=reserve,
-            ioc=order.tif is TimeInForce.IOC,
+            order,
+            inst,
+            req.side is _BUY,
+            rules.tick,
+            rules.lot,
+            None if limit is None else float(limit),
+            None if stop is None else float(stop),
+            not needs_stop,
+            now_ns + cfg.latency_ms * 1_000_000,
+            cfg.latency_bars,
+            None,
+            reserve,
+            req.tif is _IOC,
+            rules,
         )
         self._reserved += reserve
         self._working.setdefault(symbol, []).append(w)
@@ -330,8 +381,9 @@ class SimulatedExchange:
         volume_left = v
         for w in list(ws):
             order = w.order
+            order_type = order.request.order_type
             if at_close:
-                if order.order_type is not OrderType.MARKET:
+                if order_type is not _MARKET:
                     continue
             else:
                 if start_ns < w.arrive_ns:
@@ -344,9 +396,9 @@ class SimulatedExchange:
             w.seen_bar = True
             price: float | None = None
             slip_ok = False
-            if order.order_type is OrderType.MARKET:
+            if order_type is _MARKET:
                 price, slip_ok = pts[0], True
-            elif order.order_type is OrderType.LIMIT:
+            elif order_type is _LIMIT:
                 t = limit_touch(pts, w.is_buy, w.limit or 0.0, w.tick, cfg.limit_fill)
                 price = None if t is None else t.price
             else:
@@ -357,7 +409,7 @@ class SimulatedExchange:
                     if t is not None:
                         w.triggered = True
                         start_leg, trig_price = t.leg, t.price
-                        if order.order_type is OrderType.STOP_LIMIT:
+                        if order_type is _STOP_LIMIT:
                             out.append(
                                 ExchangeEvent(
                                     order,
@@ -367,7 +419,7 @@ class SimulatedExchange:
                                 )
                             )
                 if w.triggered:
-                    if order.order_type is OrderType.STOP:
+                    if order_type is _STOP:
                         price, slip_ok = (trig_price if trig_price is not None else pts[0]), True
                     else:
                         lim = w.limit or 0.0
@@ -396,7 +448,7 @@ class SimulatedExchange:
                     if cfg.participation is not None and v > 0:
                         volume_left -= qty
                     out.append(self._fill(w, qty, price, bar_ts))
-                    if order.status is OrderStatus.FILLED:
+                    if order.status is _FILLED:
                         self._remove(symbol, w)
                         continue
             if w.ioc:
@@ -418,33 +470,48 @@ class SimulatedExchange:
 
     def _fill(self, w: _Working, qty: float, price: float, ts: datetime) -> ExchangeEvent:
         order = w.order
+        req = order.request
         inst = w.instrument
         self._fill_seq += 1
         q = Decimal(repr(qty)).normalize() if qty != int(qty) else Decimal(int(qty))
-        p = inst.round_to_tick(Decimal(repr(price)))
-        charges = self.fees.charges(
-            inst, order.side, q, p, order.product, ts, order_brokerage_so_far=w.brokerage
-        )
+        p = w.rules.on_tick(price)
+        fees = self.fees
+        # The two benchmark models on inputs that are valid here (q > 0 by construction, a
+        # tz-aware ts, p checked): what their charges() returns, without re-checking.
+        if type(fees) is ZeroCost and p > 0:
+            charges = NO_CHARGES
+        elif type(fees) is PercentCost and p > 0:
+            charges = fees.charges_on(mul(q, p, inst.multiplier))
+        else:
+            charges = fees.charges(
+                inst, req.side, q, p, req.product, ts, order_brokerage_so_far=w.brokerage
+            )
         w.brokerage += charges.brokerage
-        fee = charges.total
         fill = Fill(
             fill_id=f"P{self._fill_seq:09d}",
-            client_order_id=order.client_order_id,
+            client_order_id=req.client_order_id,
             instrument_id=inst.id,
-            side=order.side,
+            side=req.side,
             quantity=q,
             price=p,
             ts=ts,
-            fee=fee,
+            fee=charges.total,
         )
         event = order.apply_fill(fill)
         if w.reserved > 0:
-            release = w.reserved * q / order.quantity
-            if order.status is OrderStatus.FILLED:
+            release = w.reserved * q / req.quantity
+            if order.status is _FILLED:
                 release = w.reserved
             w.reserved -= release
             self._reserved -= release
         return ExchangeEvent(order, event)
+
+    def _rules(self, inst: Instrument) -> _TickRules:
+        symbol = inst.id.symbol
+        rules = self._tick_rules.get(symbol)
+        if rules is None or rules.instrument is not inst:
+            rules = self._tick_rules[symbol] = _TickRules(inst)
+        return rules
 
     def _remove(self, symbol: str, w: _Working) -> None:
         self._working[symbol].remove(w)

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from math import lcm
 from typing import TYPE_CHECKING, Any
@@ -156,18 +155,29 @@ def _from_float(value: float) -> Decimal | None:
     return _positive(d)
 
 
-@dataclass(frozen=True)
 class _Limit:
     """``|a + c * q| <= bound`` for the order quantity ``q >= 0`` (``c > 0``); ``offset`` is
     added to the reported value (the exposure of the other positions for gross limits)."""
 
-    code: str
-    field: str
-    limit: Decimal | float
-    a: Decimal
-    c: Decimal
-    bound: Decimal
-    offset: Decimal = _ZERO
+    __slots__ = ("a", "bound", "c", "code", "field", "limit", "offset")
+
+    def __init__(
+        self,
+        code: str,
+        field: str,
+        limit: Decimal | float,
+        a: Decimal,
+        c: Decimal,
+        bound: Decimal,
+        offset: Decimal = _ZERO,
+    ) -> None:
+        self.code = code
+        self.field = field
+        self.limit = limit
+        self.a = a
+        self.c = c
+        self.bound = bound
+        self.offset = offset
 
     def fits(self, q: Decimal) -> bool:
         x = _CTX.add(self.a, _CTX.multiply(self.c, q))
@@ -204,37 +214,43 @@ class PositionLimitsRule:
         unit = _CTX.multiply(price, inst.multiplier)
         sign = Decimal(intent.side.sign)
         base = _CTX.add(ctx.position_qty, ctx.pending_qty)
-        others, unpriced = _other_exposures(ctx)
-        others_gross = sum((abs(v) for v in others.values()), _ZERO)
-        others_net = sum(others.values(), _ZERO)
-        others_open = sum(1 for q in _other_quantities(ctx).values() if q != 0)
-        values: dict[str, Any] = {
-            "symbol": intent.symbol,
-            "side": str(intent.side),
-            "price": str(price),
-            "price_source": source,
-            "multiplier": str(inst.multiplier),
-            "position_qty": str(ctx.position_qty),
-            "pending_qty": str(ctx.pending_qty),
-            "requested_qty": str(intent.quantity),
-            "other_gross_exposure": str(others_gross),
-            "other_net_exposure": str(others_net),
-            "equity": str(ctx.equity),
-        }
-        if unpriced:
-            values["unpriced"] = sorted(unpriced)
+        other_qty = _other_quantities(ctx)
+        others, unpriced = _other_exposures(ctx, other_qty)
+        others_gross = sum((abs(v) for v in others.values()), _ZERO) if others else _ZERO
+        others_net = sum(others.values(), _ZERO) if others else _ZERO
+        others_open = sum(1 for q in other_qty.values() if q != 0) if other_qty else 0
 
-        if cfg.max_open_positions is not None:
-            values["open_positions"] = others_open + (1 if base != 0 else 0)
-            values["max_open_positions"] = cfg.max_open_positions
-            if base == 0 and others_open + 1 > cfg.max_open_positions:
-                return RiskDecision.deny(
-                    "MAX_OPEN_POSITIONS",
-                    f"{others_open} positions open, max_open_positions "
-                    f"{cfg.max_open_positions}: no new position in {intent.symbol}",
-                    self.name,
-                    values,
-                )
+        def compared() -> dict[str, Any]:
+            # What was compared, for a decision's audit (built only when one is returned).
+            values: dict[str, Any] = {
+                "symbol": intent.symbol,
+                "side": str(intent.side),
+                "price": str(price),
+                "price_source": source,
+                "multiplier": str(inst.multiplier),
+                "position_qty": str(ctx.position_qty),
+                "pending_qty": str(ctx.pending_qty),
+                "requested_qty": str(intent.quantity),
+                "other_gross_exposure": str(others_gross),
+                "other_net_exposure": str(others_net),
+                "equity": str(ctx.equity),
+            }
+            if unpriced:
+                values["unpriced"] = sorted(unpriced)
+            if cfg.max_open_positions is not None:
+                values["open_positions"] = others_open + (1 if base != 0 else 0)
+                values["max_open_positions"] = cfg.max_open_positions
+            return values
+
+        max_open = cfg.max_open_positions
+        if max_open is not None and base == 0 and others_open + 1 > max_open:
+            return RiskDecision.deny(
+                "MAX_OPEN_POSITIONS",
+                f"{others_open} positions open, max_open_positions "
+                f"{max_open}: no new position in {intent.symbol}",
+                self.name,
+                compared(),
+            )
 
         limits = self._limits(sign, base, unit, others_gross, others_net, ctx.equity)
         if not limits:
@@ -243,6 +259,7 @@ class PositionLimitsRule:
         if all(lim.fits(requested) for lim in limits):
             return None
 
+        values = compared()
         quantum = quantity_quantum(inst)
         ceiling = min([requested, *(lim.max_qty() for lim in limits)])
         q = floor_to_quantum(ceiling, quantum)
@@ -360,12 +377,17 @@ def _other_quantities(ctx: RuleContext) -> Mapping[str, Decimal]:
     }
 
 
-def _other_exposures(ctx: RuleContext) -> tuple[dict[str, Decimal], list[str]]:
-    """Signed exposure (qty * price * multiplier) of the other positions, and those unpriced."""
-    book = {p.instrument_id.symbol: p for p in ctx.portfolio.positions.values()}
+def _other_exposures(
+    ctx: RuleContext, quantities: Mapping[str, Decimal]
+) -> tuple[dict[str, Decimal], list[str]]:
+    """Signed exposure (qty * price * multiplier) of the other positions (``quantities``, from
+    :func:`_other_quantities`), and those unpriced."""
     out: dict[str, Decimal] = {}
     unpriced: list[str] = []
-    for symbol, qty in _other_quantities(ctx).items():
+    if not any(q != 0 for q in quantities.values()):
+        return out, unpriced
+    book = {p.instrument_id.symbol: p for p in ctx.portfolio.positions.values()}
+    for symbol, qty in quantities.items():
         if qty == 0:
             continue
         pos = book.get(symbol)

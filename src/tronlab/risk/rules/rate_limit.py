@@ -124,6 +124,15 @@ class RateLimitRule:
 
     def __init__(self, config: RateLimitConfig | None = None) -> None:
         self.config = config or RateLimitConfig()
+        self._caps: tuple[RateLimitConfig, tuple[int, int, int]] | None = None
+
+    def caps(self) -> tuple[int, int, int]:
+        """``config.caps``, computed once per config (the config is frozen)."""
+        cfg = self.config
+        cached = self._caps
+        if cached is None or cached[0] is not cfg:
+            cached = self._caps = (cfg, cfg.caps)
+        return cached[1]
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskDecision | None:
         cfg = self.config
@@ -132,10 +141,12 @@ class RateLimitRule:
         state = ctx.state
         now_ns = to_ns(ctx.now)
         prune(state, now_ns)
-        sec_cap, min_cap, day_cap = cfg.caps
+        sec_cap, min_cap, day_cap = self.caps()
         times = state.order_times_ns
         sec_count, sec_free = window_slot(reversed(times), now_ns, SECOND_NS, sec_cap)
         min_count, min_free = window_slot(reversed(times), now_ns, MINUTE_NS, min_cap)
+        if sec_free is None and min_free is None and state.orders_today < day_cap:
+            return None  # room everywhere (the values below only go with a denial)
         values: dict[str, Any] = {
             "symbol": intent.symbol,
             "orders_last_second": sec_count,

@@ -158,12 +158,6 @@ class EntryWindowRule:
         if not self.config.enabled or not ctx.is_entry:
             return None
         now, open_, close = ctx.now, ctx.session_open, ctx.session_close
-        values: dict[str, Any] = {
-            "now": now.isoformat(),
-            "local_now": ctx.local_now.isoformat(),
-            "session_open": _iso(open_),
-            "session_close": _iso(close),
-        }
         in_session = open_ is not None and open_ <= now and (close is None or now < close)
         if not in_session and not self.config.allow_outside_session:
             where = "no session today" if open_ is None else "the session is closed"
@@ -171,10 +165,10 @@ class EntryWindowRule:
                 OUTSIDE_SESSION,
                 f"no entries outside the trading session ({where} at {now.isoformat()})",
                 rule=self.name,
-                values=values,
+                values=_values(ctx),
             )
         if self.cutoff is not None:
-            denial = self._cutoff(self.cutoff, ctx, values)
+            denial = self._cutoff(self.cutoff, ctx)
             if denial is not None:
                 return denial
         if self.opening_window and open_ is not None and open_ <= now < open_ + self.opening_window:
@@ -185,14 +179,14 @@ class EntryWindowRule:
                 f"after the open (until {until.isoformat()})",
                 rule=self.name,
                 values={
-                    **values,
+                    **_values(ctx),
                     "no_entry_after_open_minutes": self.config.no_entry_after_open_minutes,
                     "allowed_from": until.isoformat(),
                 },
             )
         return None
 
-    def _cutoff(self, at: time, ctx: RuleContext, values: dict[str, Any]) -> RiskDecision | None:
+    def _cutoff(self, at: time, ctx: RuleContext) -> RiskDecision | None:
         """``ENTRY_CUTOFF`` at or after today's cutoff ``at`` (see the module docstring)."""
         local = ctx.local_now
         tz = local.tzinfo
@@ -202,12 +196,14 @@ class EntryWindowRule:
             if local.time() < at:  # the configured wall time alone
                 return None
             cutoff = at.isoformat(timespec="minutes")
+            values = _values(ctx)
         else:
             day = open_.astimezone(tz).date()
             deadline = session_deadline(at, tz, day, (open_, close), self.before_close)
             if local < deadline:
                 return None
             cutoff = deadline.astimezone(tz).time().isoformat(timespec="minutes")
+            values = _values(ctx)
             if deadline != datetime.combine(day, at, tz):  # the close came first
                 minutes = self.config.cutoff_before_close_minutes
                 closes = close.astimezone(tz).time().isoformat(timespec="minutes")
@@ -224,6 +220,16 @@ class EntryWindowRule:
             rule=self.name,
             values={**values, "entry_cutoff": cutoff},
         )
+
+
+def _values(ctx: RuleContext) -> dict[str, Any]:
+    """The times a denial reports (built only when denying: every entry passes here)."""
+    return {
+        "now": ctx.now.isoformat(),
+        "local_now": ctx.local_now.isoformat(),
+        "session_open": _iso(ctx.session_open),
+        "session_close": _iso(ctx.session_close),
+    }
 
 
 # ---------------------------------------------------------------------------- square-off

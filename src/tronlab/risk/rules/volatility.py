@@ -109,8 +109,11 @@ def close_to_close_atr(closes: np.ndarray, period: int) -> float | None:
 def move_pct(prices: np.ndarray, current: float) -> float:
     """The larger of the rise from ``min(prices)`` and the fall from ``max(prices)`` to
     ``current``, in percent (``prices`` should include ``current``)."""
-    hi = float(np.max(prices))
-    lo = float(np.min(prices))
+    return _move_between(float(np.max(prices)), float(np.min(prices)), current)
+
+
+def _move_between(hi: float, lo: float, current: float) -> float:
+    """:func:`move_pct` from the window's high and low."""
     up = (current - lo) / lo * 100.0 if lo > 0 else 0.0
     down = (hi - current) / hi * 100.0 if hi > 0 else 0.0
     return max(up, down, 0.0)
@@ -226,18 +229,25 @@ class VolatilityRule:
         keep = (ends >= start_ns) & (ends <= now_ns) & np.isfinite(closes) & (closes > 0)
         window = closes[keep]
         current = _finite_positive(ctx.price)
-        prices = window if current is None else np.append(window, current)
         values["move_bars"] = len(window)
         values["max_move_pct"] = cfg.max_move_pct
         values["move_minutes"] = cfg.move_minutes
-        if len(prices) < 2:
+        if len(window) + (current is not None) < 2:
             values["move_pct"] = None
             return None
-        cur = float(prices[-1])
-        move = move_pct(prices, cur)
+        # The prices are the window (never empty here) plus the current price when known,
+        # all finite and > 0: their high and low, once, without building the joined array.
+        hi = float(window.max())
+        lo = float(window.min())
+        if current is None:
+            cur = float(window[-1])
+        else:
+            cur = current
+            hi, lo = max(hi, cur), min(lo, cur)
+        move = _move_between(hi, lo, cur)
         values["move_pct"] = move
-        values["window_high"] = float(np.max(prices))
-        values["window_low"] = float(np.min(prices))
+        values["window_high"] = hi
+        values["window_low"] = lo
         values["current_price"] = cur
         return move
 

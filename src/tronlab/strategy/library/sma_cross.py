@@ -47,15 +47,18 @@ class SmaCross(Strategy):
         self._qty = Decimal(self.quantity)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
-        fast, slow = self._smas[bar.symbol]
+        symbol = bar.symbol
+        fast, slow = self._smas[symbol]
         if not slow.ready:
             return
         # sign of fast - slow, exactly: fast_sum / fast_n vs slow_sum / slow_n in integer ticks
         diff = fast.sum_ticks * self.slow - slow.sum_ticks * self.fast
         sign = (diff > 0) - (diff < 0)
-        before = self._prev.get(bar.symbol)
-        self._prev[bar.symbol] = sign
-        if before is None:  # the first bar with a slow SMA: no previous value to cross from
+        prev = self._prev
+        before = prev.get(symbol)
+        prev[symbol] = sign
+        # no previous value to cross from (the first bar with a slow SMA), or no change
+        if before is None or before == sign:
             return
         if sign > 0 and before <= 0:
             if ctx.quantity(bar.symbol) == 0:
