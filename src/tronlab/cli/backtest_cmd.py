@@ -135,7 +135,7 @@ def backtest(
     except SeriesNotFound as exc:
         fail(str(exc), code=1)
     strat = cls(**params, **({"history": warmup} if warmup else {}))
-    exchange = _exchange(store, config.symbols[0], config.timeframe)
+    exchange = plan_exchange(store, config.symbols[0], config.timeframe)
     inputs: dict[str, Any] = {}
     if derivatives is not None:
         inputs, config = _derivative_inputs(
@@ -481,7 +481,7 @@ def warmup_history(
     return out
 
 
-def _exchange(store: Any, symbol: str, timeframe: str) -> str:
+def plan_exchange(store: Any, symbol: str, timeframe: str) -> str:
     """The exchange (calendar name) a run's plans are stored under: its first symbol's."""
     from tronlab.data.store import SeriesNotFound
 

@@ -20,6 +20,7 @@ from tronlab.cli.backtest_cmd import (
     SymbolOpt,
     TimeframeOpt,
     initial_cash,
+    warmup_history,
 )
 from tronlab.cli.common import console, fail, print_json, state
 
@@ -55,6 +56,7 @@ def paper(
     resumes where it stopped, with the same orders, positions and cash, and never sends an
     order twice.
     """
+    from tronlab.cli.backtest_cmd import plan_exchange
     from tronlab.cli.strategy_cmd import load_user
     from tronlab.data.store import BarStore, SeriesNotFound
     from tronlab.engine.backtest import BacktestConfig, run_backtest
@@ -62,6 +64,7 @@ def paper(
     from tronlab.risk.profiles import build_governor, risk_profile
     from tronlab.storage import Database, migrate
     from tronlab.storage.paper import finish_session, open_session, order_saver
+    from tronlab.storage.plans import PlanStore
     from tronlab.storage.risk_store import (
         count_risk_events,
         kill_switch_reader,
@@ -74,17 +77,24 @@ def paper(
         fail("only --replay is available until the broker adapters land", code=2)
     settings = state(ctx).settings
     load_user(settings)  # user strategies from settings.paths.strategies
+    store = BarStore(settings.bar_store_dir)
     try:
         params = parse_assignments(param or [])
-        get_strategy(strategy)(**params)
+        cls = get_strategy(strategy)
+        cls(**params)
         config = BacktestConfig(
             symbols=tuple(s.upper() for s in symbol), timeframe=timeframe, start=start, end=end,
             initial_cash=initial_cash(cash, profile), costs=costs, seed=seed, params=params,
             risk_profile=profile,
         )  # fmt: skip
         pacer = Pacer(speed)
+        # a planning strategy (auto) warms up on the daily bars before --start
+        warmup = warmup_history(store, cls, config.symbols, config.timeframe, config.start)
+        strat = cls(**params, **({"history": warmup} if warmup else {}))
     except (ParamError, ValueError, InvalidOperation) as exc:
         fail(str(exc), code=2)
+    except SeriesNotFound as exc:
+        fail(str(exc), code=1)
     name = session or f"{strategy}-{'-'.join(config.symbols)}-{timeframe}-{start}-{end}-s{seed}"
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -118,11 +128,14 @@ def paper(
                 "Ctrl-C stops and keeps the session resumable",
                 highlight=False,
             )
+        if hasattr(strat, "on_plan"):  # each day's plan is stored as soon as it is made
+            plans = PlanStore(db, plan_exchange(store, config.symbols[0], timeframe))
+            strat.on_plan = lambda plan: plans.save_run(strategy, run_id, [plan])
         previous = signal.signal(signal.SIGINT, on_signal)
         previous_term = signal.signal(signal.SIGTERM, on_signal)
         try:
             result = run_backtest(
-                strategy, config, store=BarStore(settings.bar_store_dir), journal=journal,
+                strat, config, store=store, journal=journal,
                 pacer=pacer, engine_hook=engines.append, run_id=run_id, risk=governor,
             )  # fmt: skip
         except SeriesNotFound as exc:

@@ -224,6 +224,8 @@ class Auto(Strategy):
         self._books = Books(self.children)
         self._sleeves = self._books.sleeves
         self.plans: list[DailyPlan] = []
+        #: called with each plan as it is made (set by a paper session to store it at once)
+        self.on_plan: Callable[[DailyPlan], None] | None = None
         self.plan: DailyPlan | None = None
 
     @property
@@ -347,6 +349,8 @@ class Auto(Strategy):
             )
         self.plan = plan
         self.plans.append(plan)
+        if self.on_plan is not None:  # a paper session stores each plan when it is made
+            self.on_plan(plan)
         self._plan_session = session
         session_terms(self._sleeves, {s.id: s.risk_budget for s in plan.strategies}, plan.direction)
         gone = self._books.drop_vanished(self._ctx.quantity)

@@ -150,3 +150,18 @@ def test_auto_stores_its_daily_plans(runs: dict[tuple[str, str], dict[str, Any]]
     # other strategies make no plans
     assert runs[("orb", "index")]["shown"]["plans"] == []
     assert runs[("orb", "index")]["run"]["plans"] == 0
+
+
+def test_a_paper_session_of_the_plan_stores_each_days_plan(home: Path) -> None:
+    args = ["paper", "-s", "auto", "--symbol", INDEX, "--symbol", "SYNTH_VIX", "--start", START,
+            "--speed", "1e9", "--session", "plan-paper", "--json"]  # fmt: skip
+    out = _run(home, *args)
+    assert out.exit_code == 0, out.output
+    run_id = json.loads(out.stdout)["run_id"]
+    shown = json.loads(_run(home, "runs", "show", run_id, "--json").stdout)
+    plans = shown["plans"]
+    assert [p["date"] for p in plans] == ["2025-12-26", "2025-12-29", "2025-12-30", "2025-12-31"]
+    assert all(p["inputs"]["history_days"] >= 28 for p in plans)  # warmed up on the store
+    again = _run(home, *args)  # resuming the finished session stores the same plans once
+    assert again.exit_code == 0, again.output
+    assert json.loads(_run(home, "runs", "show", run_id, "--json").stdout)["plans"] == plans
