@@ -285,7 +285,12 @@ def costs_figure(costs: Costs) -> go.Figure:
     known = {k: v for k, v in costs.by_strategy.items() if k != "unknown"}
     if len(known) > 1:
         parts.append(("strategy", costs.by_strategy))
-    fig = make_subplots(rows=1, cols=len(parts), subplot_titles=[f"by {p}" for p, _ in parts])
+    fig = make_subplots(
+        rows=1,
+        cols=len(parts),
+        subplot_titles=[f"by {p}" for p, _ in parts],
+        horizontal_spacing=0.25,  # room for the category labels of the next panel
+    )
     title = f"Costs: fees {costs.total:,.2f}"
     if not math.isnan(costs.share_of_gross):
         title += f" ({costs.share_of_gross:.0%} of |gross PnL| {abs(costs.gross_pnl):,.2f})"
@@ -301,4 +306,5 @@ def costs_figure(costs: Costs) -> go.Figure:
         )  # fmt: skip
     fig = _layout(fig, title, 300)
     fig.update_layout(hovermode="closest")
+    fig.update_yaxes(automargin=True)
     return fig
