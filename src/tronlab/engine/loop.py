@@ -279,8 +279,10 @@ class Engine(RiskViewMixin, FnoMixin, AccountsMixin):
                 self._current = current = st
             for push_close in st.close_pushers:
                 push_close(c)
-            for ind in st.indicators:
-                ind.update(bar)
+            indicators = st.indicators
+            if indicators:  # usually empty: close-only indicators are fed by push above
+                for ind in indicators:
+                    ind.update(bar)
             if risk_on_time is not None:
                 for closing in risk_on_time(self, end):  # square-off, kill switch, loss limit
                     self.submit_intent(closing)

@@ -8,6 +8,7 @@ where TA-Lib's output stops being NaN). Per update they do O(1) work on plain Py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import fsum, sqrt
 from typing import NamedTuple
 
@@ -72,22 +73,23 @@ class SMA(SingleInput):
     def push(self, x: float) -> None:
         """Feed one raw value."""
         i = self._i
-        if self._tick is None:
-            buf = self._buf
-            self._sum += x - buf[i]
-            buf[i] = x
-            i += 1
-            if i == self.period:
-                i = 0
-                self._sum = _sum(buf)
-        else:
+        tick = self._tick
+        if tick is not None:  # the hot path of the exact-sum SMAs: one attribute read each
             ticks = self._ticks
-            t = round(x / self._tick)
+            t = round(x / tick)
             self._sum_ticks += t - ticks[i]
             ticks[i] = t
             i += 1
-            if i == self.period:
-                i = 0
+            self._i = 0 if i == self.period else i
+            self._n += 1
+            return
+        buf = self._buf
+        self._sum += x - buf[i]
+        buf[i] = x
+        i += 1
+        if i == self.period:
+            i = 0
+            self._sum = _sum(buf)
         self._i = i
         self._n += 1
 
@@ -106,13 +108,35 @@ class SMA(SingleInput):
         ValueError
             When either SMA has no ``tick``, the ticks differ, or either is not ready.
         """
+        sign = self.comparator(other)()
+        if sign is None:
+            raise ValueError("compare needs two ready SMAs")
+        return sign
+
+    def comparator(self, other: SMA) -> Callable[[], int | None]:
+        """A function giving the exact sign of ``self.value - other.value`` (-1, 0 or 1) now,
+        or ``None`` while either SMA is not ready: :meth:`compare` for a per-bar hook, with the
+        argument checks done once here rather than on every call.
+
+        Raises
+        ------
+        ValueError
+            When either SMA has no ``tick`` or the ticks differ.
+        """
         if self._tick is None or other._tick is None or self._tick != other._tick:
             raise ValueError("compare needs two SMAs built with the same tick=...")
-        if not (self.ready and other.ready):
-            raise ValueError("compare needs two ready SMAs")
-        left = self._sum_ticks * other.period
-        right = other._sum_ticks * self.period
-        return (left > right) - (left < right)
+        # fixed at construction (reset keeps them)
+        mine, theirs = self.period, other.period
+        mine_ready, theirs_ready = self.warmup, other.warmup
+
+        def sign() -> int | None:
+            if self._n < mine_ready or other._n < theirs_ready:
+                return None
+            left = self._sum_ticks * theirs
+            right = other._sum_ticks * mine
+            return (left > right) - (left < right)
+
+        return sign
 
     @property
     def value(self) -> float:

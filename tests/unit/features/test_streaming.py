@@ -290,6 +290,26 @@ def test_tick_sma_compare_and_sum_ticks_need_a_tick() -> None:
         a.compare(SMA(2, tick=0.01))
 
 
+def test_tick_sma_comparator_gives_the_exact_sign_once_both_are_ready() -> None:
+    fast, slow = SMA(1, tick=0.01), SMA(3, tick=0.01)
+    sign = fast.comparator(slow)
+    assert sign() is None  # neither is ready
+    for x in (0.1, 0.2, 0.3):
+        fast.push(x)
+        slow.push(x)
+        assert sign() == (None if not slow.ready else fast.compare(slow))
+    assert sign() == 1  # 0.3 > 0.2
+    fast.push(0.2)
+    slow.push(0.3)  # slow (0.2 + 0.3 + 0.3) / 3 vs fast 0.2
+    assert sign() == -1 == fast.compare(slow)
+    slow.reset()
+    assert sign() is None  # warm-up again after a reset
+    with pytest.raises(ValueError, match="same tick"):
+        fast.comparator(SMA(3, tick=0.05))
+    with pytest.raises(ValueError, match="same tick"):
+        SMA(3).comparator(slow)
+
+
 def test_tick_sma_with_a_tick_whose_inverse_is_not_an_integer() -> None:
     sma = SMA(2, tick=0.3)
     pushed(sma, [0.6, 1.2])

@@ -14,6 +14,7 @@ is a weak signal): ``min(1, 0.5 + 50 * |fast - slow| / close)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from tronlab.features import SMA
@@ -39,27 +40,30 @@ class SmaCross(Strategy):
 
     def on_start(self, ctx: Context) -> None:
         self._smas: dict[str, tuple[SMA, SMA]] = {}
+        # exact sign of fast - slow by symbol (None until both are ready); see SMA.comparator
+        self._signs: dict[str, Callable[[], int | None]] = {}
         self._prev: dict[str, int] = {}  # sign of fast - slow on the previous bar
         for symbol in ctx.symbols:
             fast = ctx.indicator(symbol, SMA(self.fast, tick=self.tick))
             slow = ctx.indicator(symbol, SMA(self.slow, tick=self.tick))
             self._smas[symbol] = (fast, slow)
+            self._signs[symbol] = fast.comparator(slow)
         self._qty = Decimal(self.quantity)
 
     def on_bar(self, ctx: Context, bar: Bar) -> None:
         symbol = bar.symbol
-        fast, slow = self._smas[symbol]
-        if not slow.ready:
-            return
         # sign of fast - slow, exactly: fast_sum / fast_n vs slow_sum / slow_n in integer ticks
-        diff = fast.sum_ticks * self.slow - slow.sum_ticks * self.fast
-        sign = (diff > 0) - (diff < 0)
+        sign = self._signs[symbol]()
+        if sign is None:  # the slow SMA is not ready yet
+            return
         prev = self._prev
         before = prev.get(symbol)
-        prev[symbol] = sign
-        # no previous value to cross from (the first bar with a slow SMA), or no change
-        if before is None or before == sign:
+        if before == sign:  # no change
             return
+        prev[symbol] = sign
+        if before is None:  # no previous value to cross from (the first bar with a slow SMA)
+            return
+        fast, slow = self._smas[symbol]
         if sign > 0 and before <= 0:
             if ctx.quantity(bar.symbol) == 0:
                 ctx.buy(
