@@ -270,6 +270,8 @@ def verdict(
             reasons.append(f"PBO {_fmt(pbo)} <= {PBO_PASS}")
     if luck:
         label, head = "likely_luck", "Likely luck"
+        if psr is not None and psr < 0.5:  # PSR below one half: the Sharpe is below the benchmark
+            head += " (no evidence of skill: the Sharpe ratio is below the benchmark)"
     elif caution or not known:
         label, head = "inconclusive", "Inconclusive"
         if not known:

@@ -144,6 +144,11 @@ def test_verdict_labels() -> None:
     assert luck["likely_luck"]
     assert luck["sentence"].startswith("Likely luck: PSR 0.841 < 0.95")
     assert "433 more periods" in luck["sentence"]
+    losing = verdict(psr=0.02, n_obs=60, min_trl=math.inf)
+    assert losing["label"] == "likely_luck"
+    assert losing["sentence"].startswith(
+        "Likely luck (no evidence of skill: the Sharpe ratio is below the benchmark): PSR 0.020"
+    )
     assert verdict(psr=0.99, dsr=0.70, n_trials=1000)["label"] == "likely_luck"
     assert verdict(psr=0.99, dsr=0.97, pbo=0.6)["label"] == "likely_luck"
     warn = verdict(psr=0.99, dsr=0.97, pbo=0.3)
