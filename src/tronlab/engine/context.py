@@ -102,6 +102,12 @@ class EngineContext:
         from the run's trading calendar; ``None`` outside a session or without a calendar."""
         return self._engine.session_bounds(symbol.upper(), self._engine.clock.now_ns())
 
+    def entries_left(self) -> int | None:
+        """Entries the risk governor still allows this strategy today (``None``: no cap, or
+        a risk hop that does not say)."""
+        ask = getattr(self._engine.risk, "entries_left", None)
+        return None if ask is None else ask(self.strategy_id)
+
     def instrument(self, symbol: str) -> Instrument:
         """The instrument traded as ``symbol`` in this run (``KeyError`` when unknown)."""
         return self._engine.instrument(symbol)

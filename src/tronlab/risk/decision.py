@@ -185,6 +185,10 @@ class PreTradeRisk(Protocol):
 
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]: ...
 
+    def entries_left(self, strategy_id: str) -> int | None:
+        """Entries ``strategy_id`` may still make today (``None``: no cap)."""
+        ...
+
     def on_fill(
         self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView
     ) -> None: ...
@@ -205,6 +209,9 @@ class PassThroughRisk:
 
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:
         return []
+
+    def entries_left(self, strategy_id: str) -> int | None:
+        return None
 
     def on_fill(self, fill: Fill, realized: Decimal, closed_trade: bool, view: MarketView) -> None:
         return None

@@ -51,6 +51,7 @@ from tronlab.risk.decision import (
     RiskDecision,
     fno_view,
 )
+from tronlab.risk.rules.entries import MaxEntriesRule
 from tronlab.risk.rules.time_windows import session_deadline
 
 __all__ = [
@@ -263,6 +264,27 @@ class RiskGovernor:
             if d is not None and not d.allowed:
                 return d
         return None
+
+    def entries_left(self, strategy_id: str) -> int | None:
+        """Entries ``strategy_id`` may still make today: 0 unless trading is ACTIVE, else what
+        the entry caps leave (``None``: no cap). A strategy can skip a signal it could not
+        trade instead of sending an entry the governor would deny."""
+        st = self.state
+        if st.trading_state is not _ACTIVE:
+            return 0
+        left: int | None = None
+        for rule in self.rules:
+            if not isinstance(rule, MaxEntriesRule) or not rule.config.enabled:
+                continue
+            caps = []
+            if rule.config.max_per_day is not None:
+                caps.append(rule.config.max_per_day - st.entries)
+            scap = rule.strategy_cap(strategy_id)
+            if scap is not None:
+                caps.append(scap - st.entries_by_strategy.get(strategy_id, 0))
+            for cap in caps:
+                left = max(cap, 0) if left is None else min(left, max(cap, 0))
+        return left
 
     # ------------------------------------------------------------------ every bar
     def on_time(self, view: MarketView, now_ns: int) -> list[OrderIntent]:

@@ -260,6 +260,9 @@ class ChildContext:
     def session_bounds(self, symbol: str) -> tuple[datetime, datetime] | None:
         return self._inner.session_bounds(symbol)
 
+    def entries_left(self) -> int | None:
+        return self._inner.entries_left()  # the inner context carries this child's id
+
     def instrument(self, symbol: str) -> Instrument:
         return self._inner.instrument(symbol)
 

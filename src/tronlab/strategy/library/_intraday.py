@@ -15,7 +15,10 @@ optionally, when to leave early). Rules common to all of them:
 * **Entry gate.** An entry is decided at the close of a bar only when that bar closes before
   ``last_entry`` (exchange-local ``HH:MM``, default 15:00), the ATR is warmed up, and fewer
   than ``max_entries`` entries were decided this session (an entry the risk governor refuses
-  counts too: a refused signal is not retried). The subclass's signal gives the direction, a
+  counts too: a refused signal is not retried). When the governor says no entries are left
+  today (``ctx.entries_left() == 0``: its daily caps are used up or trading is not active), a
+  signal is skipped instead of sent to be denied, and the first skip of a session is logged
+  (``entry_skipped``). The subclass's signal gives the direction, a
   stop and an optional target as signal-symbol prices, computed from the decision bar's close;
   a signal whose stop (or target) is not on the right side of that close is skipped.
 * **Exits**, checked at the close of every bar while the position is held, the fill bar
@@ -152,6 +155,7 @@ class SymbolState:
     utc_offset_ns: int = 0
     session_bars: int = 0
     entries_today: int = 0
+    skip_logged: int | None = None  # the session whose "no entries left" skip was logged
     directions_today: set[int] = field(default_factory=set)
     trade: OpenTrade | None = None
     minute: int = 0  # local minute of the day at the current bar's close
@@ -306,6 +310,17 @@ class IntradayStrategy(Strategy):
         if sig.target is not None:
             levels += f", target {fmt(sig.target)}"
         rationale = f"{sig.rationale}; {levels}"
+        left = ctx.entries_left()
+        if left is not None and left <= 0:  # the governor would deny it: skip, say so once
+            if state.skip_logged is None or state.skip_logged != state.session:
+                state.skip_logged = state.session
+                ctx.log(
+                    "entry_skipped",
+                    symbol=state.symbol,
+                    reason="the risk governor allows no more entries today",
+                    signal=rationale,
+                )
+            return
         leg = self._mapper.open(
             ctx,
             state.symbol,
