@@ -25,7 +25,8 @@ Several children may trade the same symbol on the same day, so each gets a
 A refused or cut order is logged (``plan_refused`` / ``plan_resized`` through ``ctx.log``)
 and kept in :attr:`Sleeve.refusals`; a refused call returns ``None`` like a flat ``close``.
 
-The books (:class:`Books`) follow the account: fills the composite cannot attribute to a
+The books (:class:`~tronlab.strategy.books.Books`, in :mod:`tronlab.strategy.books`) follow
+the account: fills the composite cannot attribute to a
 child (a risk square-off, a manual order) reduce the children's positions on that symbol in
 table order (:func:`absorb_outside_fill`); until such a fill is delivered, an exit is cut by
 what the books hold beyond the account (so it never opens a position the other way); and a
@@ -37,13 +38,12 @@ belong to the child that sent the order.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tronlab.execution.intents import IntentError, MultiLegIntent, OrderIntent
 from tronlab.model import (
-    Fill,
     Instrument,
     InstrumentKind,
     OptionRight,
@@ -56,137 +56,18 @@ from tronlab.model import (
 )
 from tronlab.strategy.bars import History
 from tronlab.strategy.base import Context
+from tronlab.strategy.books import (
+    Books,
+    Sleeve,
+    absorb_outside_fill,
+    session_terms,
+    signed_remaining,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 _ZERO = Decimal(0)
-
-
-class Sleeve:
-    """One child's book: its positions, its orders and today's terms.
-
-    Positions are booked from the child's fills as ``on_fill`` delivers them; fills the engine
-    has already booked but not yet delivered (it delivers after the running hook returns) are
-    read off the child's live :class:`~tronlab.model.Order` objects, so the book is never a
-    bar behind the account.
-    """
-
-    def __init__(self, child_id: str) -> None:
-        self.id = child_id
-        self.positions: dict[str, Position] = {}
-        self.live: dict[str, Order] = {}  # orders whose fills are not all delivered yet
-        self._seen: dict[str, Decimal] = {}  # filled quantity delivered, per live order
-        self.budget: float | None = None  # None: not chosen today (exits only)
-        self.direction = "both"
-        self.refusals: list[dict[str, Any]] = []
-
-    def quantity(self, symbol: str) -> Decimal:
-        pos = self.positions.get(symbol)
-        qty = _ZERO if pos is None else pos.quantity
-        for coid, order in self.live.items():
-            if order.instrument_id.symbol == symbol:
-                unseen = order.filled_quantity - self._seen.get(coid, _ZERO)
-                if unseen:
-                    qty += unseen if order.side is Side.BUY else -unseen
-        return qty
-
-    def position(self, symbol: str, instrument: Instrument) -> Position:
-        """The position in ``symbol``, fills not yet delivered included (at their orders'
-        average price)."""
-        pos = self.positions.get(symbol) or Position.flat(instrument.id, instrument.multiplier)
-        for coid, order in self.live.items():
-            price = order.avg_fill_price
-            if order.instrument_id.symbol == symbol and price is not None:
-                unseen = order.filled_quantity - self._seen.get(coid, _ZERO)
-                if unseen > 0:
-                    pos = pos.apply_trade(order.side, unseen, price)
-        return pos
-
-    def pending(self, symbol: str) -> Decimal:
-        """Signed quantity the child's working orders in ``symbol`` will still add."""
-        return _signed_remaining(self.working(symbol))
-
-    def working(self, symbol: str | None = None) -> list[Order]:
-        return [
-            o
-            for o in self.live.values()
-            if o.status.is_open and (symbol is None or o.instrument_id.symbol == symbol)
-        ]
-
-    @property
-    def holding(self) -> bool:
-        """Whether it has an open position or a live order (then it still gets bars)."""
-        return bool(self.live) or any(p.quantity != 0 for p in self.positions.values())
-
-    def track(self, order: Order) -> None:
-        self.live[str(order.client_order_id)] = order
-
-    def apply_fill(self, fill: Fill, instrument: Instrument) -> None:
-        sym = instrument.symbol
-        pos = self.positions.get(sym) or Position.flat(instrument.id, instrument.multiplier)
-        self.positions[sym] = pos.apply_fill(fill)
-        coid = str(fill.client_order_id)
-        if coid in self.live:
-            self._seen[coid] = self._seen.get(coid, _ZERO) + fill.quantity
-
-    def order_done(self, coid: str) -> None:
-        """Forget a terminal order once all its fills were delivered."""
-        order = self.live.get(coid)
-        if order is not None and self._seen.get(coid, _ZERO) >= order.filled_quantity:
-            del self.live[coid]
-            self._seen.pop(coid, None)
-
-    def reduce(self, symbol: str, side: Side, quantity: Decimal, price: Decimal) -> Decimal:
-        """Take up to ``quantity`` of an outside ``side`` trade that reduces this book's
-        position; returns what was taken."""
-        pos = self.positions.get(symbol)
-        if pos is None or pos.quantity == 0 or (pos.quantity > 0) != (side is Side.SELL):
-            return _ZERO
-        take = min(abs(pos.quantity), quantity)
-        self.positions[symbol] = pos.apply_trade(side, take, price)
-        return take
-
-
-def absorb_outside_fill(fill: Fill, sleeves: Iterable[Sleeve]) -> Decimal:
-    """Spread a fill no child placed over the books it reduces (in order); the remainder
-    (an outside *opening* trade) is returned and belongs to nobody."""
-    sym = fill.instrument_id.symbol
-    left = fill.quantity
-    for sleeve in sleeves:
-        if left <= 0:
-            break
-        left -= sleeve.reduce(sym, fill.side, left, fill.price)
-    return left
-
-
-class Books:
-    """Every child's book, and which child placed each order."""
-
-    def __init__(self, child_ids: Iterable[str]) -> None:
-        self.sleeves = {cid: Sleeve(cid) for cid in child_ids}
-        self.owners: dict[str, Sleeve] = {}  # client order id -> the child that placed it
-
-    def total(self, symbol: str) -> Decimal:
-        """What the children's books say the account holds in ``symbol`` (working orders
-        included)."""
-        return sum((s.quantity(symbol) + s.pending(symbol) for s in self.sleeves.values()), _ZERO)
-
-    def drop_vanished(self, account: Callable[[str], Decimal]) -> list[str]:
-        """Clear the books of symbols the account no longer holds although the books do (a
-        position that left without a fill reaching us: an expiry settlement); the symbols."""
-        held = {sym for s in self.sleeves.values() for sym, p in s.positions.items() if p.quantity}
-        gone = [
-            sym
-            for sym in sorted(held)
-            if account(sym) == 0
-            and self.total(sym) != 0
-            and not any(s.working(sym) for s in self.sleeves.values())
-        ]
-        for sym in gone:
-            for sleeve in self.sleeves.values():
-                sleeve.positions.pop(sym, None)
-        return gone
 
 
 class ChildContext:
@@ -382,7 +263,7 @@ class ChildContext:
     # ------------------------------------------------------------------ checks
     def _account(self, sym: str) -> Decimal:
         """The account's position in ``sym`` plus what all working orders will add."""
-        return self._inner.quantity(sym) + _signed_remaining(self._inner.open_orders(sym))
+        return self._inner.quantity(sym) + signed_remaining(self._inner.open_orders(sym))
 
     def _place(
         self,
@@ -586,24 +467,10 @@ class ChildContext:
         self._note("plan_refused", action, sym, qty, _ZERO, reason)
 
 
-def _signed_remaining(orders: Iterable[Order]) -> Decimal:
-    total = _ZERO
-    for o in orders:
-        rem = o.remaining_quantity
-        total += rem if o.side is Side.BUY else -rem
-    return total
-
-
-def session_terms(
-    sleeves: Mapping[str, Sleeve], budgets: Mapping[str, float], direction: str
-) -> None:
-    """Set each sleeve's terms for the day: its budget when chosen (else ``None``) and the bias."""
-    for child_id, sleeve in sleeves.items():
-        sleeve.budget = budgets.get(child_id)
-        sleeve.direction = direction
-
-
 if TYPE_CHECKING:
 
     def _a_child_context_is_a_context(ctx: ChildContext) -> Context:
         return ctx  # mypy checks ChildContext against the Context protocol here
+
+
+__all__ = ["Books", "ChildContext", "Sleeve", "absorb_outside_fill", "session_terms"]
