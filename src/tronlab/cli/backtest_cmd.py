@@ -8,10 +8,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tronlab.cli.common import console, fail, print_json, state
+from tronlab.cli.common import console, counted_progress, fail, print_json, state
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -148,21 +147,7 @@ def backtest(
         db = Database(settings.database_url)
         recorder = BacktestRecorder(db)
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]backtest"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("bars"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=json_out,
-    ) as bar:
-        task = bar.add_task("run", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with counted_progress("backtest", "bars", disable=json_out) as progress:
         try:
             result = run_backtest(
                 strat, config, store=store, recorder=recorder, progress=progress, **inputs

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tronlab.config import ConfigError, LoadedSettings, Settings, load_settings
 from tronlab.observability import configure_logging
@@ -70,6 +73,30 @@ def state(ctx: typer.Context) -> AppState:
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout (no colour, no wrapping)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def counted_progress(
+    label: str, unit: str, *, disable: bool
+) -> Iterator[Callable[[int, int], None]]:
+    """A transient "label [bar] done/total unit elapsed" progress bar; yields the
+    ``progress(done, total)`` callback long jobs take (hidden with ``disable``, e.g. --json)."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tronlab.cli.common import console, fail, print_json, state
+from tronlab.cli.common import console, counted_progress, fail, print_json, state
 from tronlab.config import Settings
 from tronlab.data.calendars import TradingCalendar, get_calendar
 from tronlab.data.charts import ChartDataService, CsvDirectorySource, NoDataError
@@ -106,21 +105,7 @@ def import_(
     if missing:
         fail(f"no such file: {', '.join(missing)}", code=2)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=json_out,
-    ) as progress:
-        task = progress.add_task("import", total=None)
-
-        def on_progress(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with counted_progress("importing", "rows", disable=json_out) as on_progress:
         try:
             report = import_csv_files(
                 _store(settings),

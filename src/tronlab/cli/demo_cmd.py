@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tronlab.cli.common import console, print_json, state
+from tronlab.cli.common import console, counted_progress, print_json, state
 from tronlab.cli.demo_data import prepare_market
 from tronlab.config import Settings
 from tronlab.observability import get_logger
@@ -111,7 +109,7 @@ def demo(
 
 def _trade(settings: Settings, market: Any, first_day: Any, *, quiet: bool) -> tuple[Any, Any]:
     """Run ``auto`` on the stocks from ``first_day``; store the run and its plans."""
-    from tronlab.cli.backtest_cmd import warmup_history
+    from tronlab.cli.backtest_cmd import initial_cash, warmup_history
     from tronlab.data.store import BarStore
     from tronlab.engine.backtest import BacktestConfig, run_backtest
     from tronlab.storage import Database
@@ -134,7 +132,7 @@ def _trade(settings: Settings, market: Any, first_day: Any, *, quiet: bool) -> t
         symbols=(index, vix, *market.stocks),
         timeframe="1m",
         start=first_day.isoformat(),
-        initial_cash=_capital(),
+        initial_cash=initial_cash(None, PROFILE),
         costs="zerodha",
         product="MIS",
         slippage="ticks:1",
@@ -143,35 +141,18 @@ def _trade(settings: Settings, market: Any, first_day: Any, *, quiet: bool) -> t
     )
     db = Database(settings.database_url)
     try:
-        with Progress(
-            TextColumn("[bold]daily plan"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("bars"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=quiet,
-        ) as bar:
-            task = bar.add_task("run", total=None)
+        with counted_progress("daily plan", "bars", disable=quiet) as progress:
             result = run_backtest(
                 auto,
                 config,
                 store=store,
                 recorder=BacktestRecorder(db),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
             )
         PlanStore(db).save_run("auto", result.run_id or "", auto.plans)
     finally:
         db.dispose()
     return result, auto
-
-
-def _capital() -> Decimal:
-    from tronlab.risk.profiles import risk_profile
-
-    capital = risk_profile(PROFILE).capital
-    return capital if capital is not None else Decimal(100_000)
 
 
 def _report(

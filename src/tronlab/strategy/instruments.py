@@ -84,7 +84,15 @@ class InstrumentMapper(Protocol):
         ...
 
 
-class UnderlyingMapper:
+class _FlattensLeg:
+    """``close`` of every mapper here: flatten the traded symbol with a reduce-only market
+    order (``ctx.close``)."""
+
+    def close(self, ctx: Context, leg: Leg, *, rationale: str, confidence: float) -> str | None:
+        return ctx.close(leg.symbol, rationale=rationale, confidence=confidence)
+
+
+class UnderlyingMapper(_FlattensLeg):
     """Trade the signal symbol itself: buy ``units`` for a long, sell them for a short."""
 
     name = "underlying"
@@ -107,9 +115,6 @@ class UnderlyingMapper:
         order = ctx.buy if direction > 0 else ctx.sell
         coid = order(sym, units, rationale=rationale, confidence=confidence)
         return Leg(sym, sym, units * direction, coid)
-
-    def close(self, ctx: Context, leg: Leg, *, rationale: str, confidence: float) -> str | None:
-        return ctx.close(leg.symbol, rationale=rationale, confidence=confidence)
 
 
 def _now(ctx: Context) -> datetime:
@@ -141,7 +146,7 @@ def resolve_underlying(ctx: Context, signal_symbol: str, underlying: str | None 
     )
 
 
-class FutureMapper:
+class FutureMapper(_FlattensLeg):
     """Trade the nearest unexpired future of the signal's underlying, in whole lots."""
 
     name = "future"
@@ -186,11 +191,8 @@ class FutureMapper:
         coid = order(fut.symbol, qty, rationale=rationale, confidence=confidence)
         return Leg(signal_symbol.upper(), fut.symbol, qty * direction, coid)
 
-    def close(self, ctx: Context, leg: Leg, *, rationale: str, confidence: float) -> str | None:
-        return ctx.close(leg.symbol, rationale=rationale, confidence=confidence)
 
-
-class OptionMapper:
+class OptionMapper(_FlattensLeg):
     """Buy a call (long signal) or a put (short signal), ATM or ``otm`` strikes out of the
     money, sized from capital and risk (module docstring)."""
 
@@ -276,9 +278,6 @@ class OptionMapper:
         qty = Decimal(lots * inst.lot_size)
         coid = ctx.buy(inst.symbol, qty, rationale=rationale, confidence=confidence)
         return Leg(signal_symbol.upper(), inst.symbol, qty, coid)
-
-    def close(self, ctx: Context, leg: Leg, *, rationale: str, confidence: float) -> str | None:
-        return ctx.close(leg.symbol, rationale=rationale, confidence=confidence)
 
 
 _MAPPERS: dict[str, Any] = {
